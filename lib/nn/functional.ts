@@ -1,0 +1,24 @@
+/** `torch.nn.functional` (imported as F): stateless ops, with PyTorch's names in camelCase. */
+import * as ops from "../ops";
+import type { Tensor } from "../tensor/tensor";
+import type { Pair } from "../ops/conv";
+
+export { conv2d, linear, softmax, logSoftmax, crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits, batchNorm } from "../ops";
+export type { Conv2dOptions, Pool2dOptions, LossOptions, Reduction, BatchNormOptions } from "../ops";
+
+export const relu = (x: Tensor): Tensor => ops.relu(x);
+export const sigmoid = (x: Tensor): Tensor => ops.sigmoid(x);
+export const tanh = (x: Tensor): Tensor => ops.tanh(x);
+
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor {
+  return ops.maxPool2d(x, kernelSize, typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts });
+}
+export function avgPool2d(x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor {
+  return ops.avgPool2d(x, kernelSize, typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts });
+}
+
+/** `F.dropout(x, { p, training })`; PyTorch's functional default is training = true. */
+export function dropout(x: Tensor, opts: { p?: number; training?: boolean } | number = {}): Tensor {
+  const o = typeof opts === "number" ? { p: opts } : opts;
+  return ops.dropout(x, o.p ?? 0.5, o.training ?? true);
+}

@@ -1,0 +1,185 @@
+/** Layers: each holds its state and its forward is one call into the functional ops. */
+import * as ops from "../ops";
+import { pair, type Padding, type Pair } from "../ops/conv";
+import { ValueError } from "../tensor/errors";
+import * as creation from "../tensor/creation";
+import type { Tensor } from "../tensor/tensor";
+import { resetLinearLike, ones_, zeros_ } from "./init";
+import { Module, Parameter } from "./module";
+
+const tuple = (p: [number, number]) => `(${p[0]}, ${p[1]})`;
+
+function positiveInt(v: number, what: string, layer: string): number {
+  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${layer}: ${what} must be a positive integer, got ${v}`);
+  return v;
+}
+
+export class Linear extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+    super();
+    positiveInt(inFeatures, "in_features", "Linear");
+    positiveInt(outFeatures, "out_features", "Linear");
+    this.weight = new Parameter(creation.zeros(outFeatures, inFeatures));
+    this.bias = opts.bias ?? true ? new Parameter(creation.zeros(outFeatures)) : null;
+    this.resetParameters();
+  }
+  resetParameters(): void { resetLinearLike(this.weight, this.bias); }
+  forward(x: Tensor): Tensor { return ops.linear(x, this.weight, this.bias); }
+  override extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null ? "True" : "False"}`; }
+}
+
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Padding;
+  dilation?: Pair;
+  groups?: number;
+  bias?: boolean;
+}
+
+export class Conv2d extends Module {
+  weight: Parameter;
+  bias: Parameter | null;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: Padding;
+  readonly dilation: [number, number];
+  readonly groups: number;
+  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+    super();
+    this.groups = positiveInt(opts.groups ?? 1, "groups", "Conv2d");
+    positiveInt(inChannels, "in_channels", "Conv2d");
+    positiveInt(outChannels, "out_channels", "Conv2d");
+    if (inChannels % this.groups || outChannels % this.groups) {
+      throw new ValueError(`Conv2d: in_channels (${inChannels}) and out_channels (${outChannels}) must both be divisible by groups (${this.groups})`);
+    }
+    this.kernelSize = pair(kernelSize, "kernel_size");
+    this.stride = pair(opts.stride ?? 1, "stride");
+    this.dilation = pair(opts.dilation ?? 1, "dilation");
+    this.padding = typeof opts.padding === "string" ? opts.padding : pair(opts.padding ?? 0, "padding");
+    this.weight = new Parameter(creation.zeros(outChannels, inChannels / this.groups, ...this.kernelSize));
+    this.bias = opts.bias ?? true ? new Parameter(creation.zeros(outChannels)) : null;
+    this.resetParameters();
+  }
+  resetParameters(): void { resetLinearLike(this.weight, this.bias); }
+  forward(x: Tensor): Tensor {
+    return ops.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernelSize)}, stride=${tuple(this.stride)}`;
+    const p = this.padding;
+    if (typeof p === "string") s += `, padding=${p}`;
+    else if ((p as [number, number])[0] || (p as [number, number])[1]) s += `, padding=${tuple(p as [number, number])}`;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${tuple(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ", bias=False";
+    return s;
+  }
+}
+
+export interface PoolOptions { stride?: Pair | null; padding?: Pair; }
+
+export class MaxPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly opts: PoolOptions = {}) { super(); }
+  forward(x: Tensor): Tensor { return ops.maxPool2d(x, this.kernelSize, this.opts); }
+  override extraRepr(): string {
+    return `kernel_size=${this.kernelSize}, stride=${this.opts.stride ?? this.kernelSize}, padding=${this.opts.padding ?? 0}, dilation=1, ceil_mode=False`;
+  }
+}
+
+export class AvgPool2d extends Module {
+  constructor(readonly kernelSize: Pair, readonly opts: PoolOptions & { countIncludePad?: boolean } = {}) { super(); }
+  forward(x: Tensor): Tensor { return ops.avgPool2d(x, this.kernelSize, this.opts); }
+  override extraRepr(): string { return `kernel_size=${this.kernelSize}, stride=${this.opts.stride ?? this.kernelSize}, padding=${this.opts.padding ?? 0}`; }
+}
+
+export class ReLU extends Module { forward(x: Tensor): Tensor { return ops.relu(x); } }
+export class Sigmoid extends Module { forward(x: Tensor): Tensor { return ops.sigmoid(x); } }
+export class Tanh extends Module { forward(x: Tensor): Tensor { return ops.tanh(x); } }
+
+export class Softmax extends Module {
+  constructor(readonly dim: number) { super(); }
+  forward(x: Tensor): Tensor { return ops.softmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) { super(); }
+  forward(x: Tensor): Tensor { return ops.logSoftmax(x, this.dim); }
+  override extraRepr(): string { return `dim=${this.dim}`; }
+}
+
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
+  override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
+}
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+  forward(x: Tensor): Tensor { return ops.dropout(x, this.p, this.training); }
+  override extraRepr(): string { return `p=${this.p}, inplace=False`; }
+}
+
+export class BatchNorm2d extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  runningMean!: Tensor;
+  runningVar!: Tensor;
+  constructor(readonly numFeatures: number, readonly opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+    super();
+    positiveInt(numFeatures, "num_features", "BatchNorm2d");
+    const affine = opts.affine ?? true;
+    this.weight = affine ? new Parameter(ones_(creation.zeros(numFeatures))) : null;
+    this.bias = affine ? new Parameter(zeros_(creation.zeros(numFeatures))) : null;
+    this.registerBuffer("runningMean", creation.zeros(numFeatures));
+    this.registerBuffer("runningVar", creation.ones(numFeatures));
+  }
+  forward(x: Tensor): Tensor {
+    if (x.dim() !== 4) throw new ValueError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input)`);
+    return ops.batchNorm(x, { runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
+      training: this.training, momentum: this.opts.momentum ?? 0.1, eps: this.opts.eps ?? 1e-5 });
+  }
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.opts.eps ?? 1e-5}, momentum=${this.opts.momentum ?? 0.1}, affine=${this.weight ? "True" : "False"}, track_running_stats=True`;
+  }
+}
+
+export class Sequential extends Module {
+  readonly layers: Module[];
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+  }
+  forward(x: Tensor): Tensor {
+    for (const layer of this.layers) x = layer(x);
+    return x;
+  }
+  override *namedChildren(): Generator<[string, Module]> {
+    for (let i = 0; i < this.layers.length; i++) yield [String(i), this.layers[i]];
+  }
+  at(i: number): Module { return this.layers[i < 0 ? i + this.layers.length : i]; }
+}
+
+// ---- losses ------------------------------------------------------------------------------------
+type LossOpts = ops.LossOptions;
+
+export class CrossEntropyLoss extends Module {
+  constructor(readonly opts: LossOpts = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return ops.crossEntropy(input, target, this.opts); }
+}
+export class NLLLoss extends Module {
+  constructor(readonly opts: LossOpts = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return ops.nllLoss(input, target, this.opts); }
+}
+export class MSELoss extends Module {
+  constructor(readonly opts: LossOpts = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return ops.mseLoss(input, target, this.opts); }
+}
+export class BCEWithLogitsLoss extends Module {
+  constructor(readonly opts: LossOpts = {}) { super(); }
+  forward(input: Tensor, target: Tensor): Tensor { return ops.binaryCrossEntropyWithLogits(input, target, this.opts); }
+}

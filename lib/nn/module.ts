@@ -1,0 +1,184 @@
+/**
+ * `nn.Module`: state plus a `forward`. A module finds its parameters, buffers and children by
+ * walking its own fields (arrays of modules too), so `this.conv1 = new nn.Conv2d(...)` is all a
+ * subclass writes. Instances are callable: `model(x)` runs `forward(x)`.
+ */
+import { inspect } from "node:util";
+import { RuntimeError } from "../tensor/errors";
+import { Tensor } from "../tensor/tensor";
+import { parseDevice, type Device } from "../tensor/device";
+import { withGradMode } from "../tensor/autograd";
+import * as tf from "@tensorflow/tfjs-core";
+import { toPhys, contig } from "../ops/layout";
+
+/** A Tensor that a Module treats as a trainable weight (requiresGrad by default). */
+export class Parameter extends Tensor {
+  constructor(data: Tensor, requiresGrad = true) {
+    super(tf.tidy(() => tf.clone(contig(data))), null, requiresGrad);
+  }
+  override toString(): string {
+    return "Parameter containing:\n" + super.toString();
+  }
+  override [inspect.custom](): string { return this.toString(); }
+}
+
+export type StateDict = Map<string, Tensor>;
+
+export interface Module {
+  /** `model(x)` is `model.forward(x)`. */
+  (...args: any[]): Tensor;
+}
+
+export abstract class Module {
+  declare training: boolean;
+  /** Names of tensor fields that are buffers (saved in the state dict, not trained). */
+  declare protected _buffers: Set<string>;
+
+  constructor() {
+    const self = function (this: unknown, ...args: unknown[]) {
+      return (self as unknown as Module).forward(...args);
+    } as unknown as Module;
+    Object.setPrototypeOf(self, new.target.prototype);
+    // Fields of this base class live on the callable object, not enumerable: not children.
+    Object.defineProperty(self, "training", { value: true, writable: true, enumerable: false });
+    Object.defineProperty(self, "_buffers", { value: new Set<string>(), writable: false, enumerable: false });
+    return self;
+  }
+
+  abstract forward(...args: any[]): any;
+
+  /** Marks a tensor field as a buffer (e.g. BatchNorm's running mean). */
+  registerBuffer(name: string, t: Tensor): void {
+    (this as unknown as Record<string, unknown>)[name] = t;
+    this._buffers.add(name);
+  }
+
+  /** Own fields in definition order: [name, value] for tensors, modules and arrays of modules. */
+  private *fields(): Generator<[string, Tensor | Module]> {
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Tensor || value instanceof Module) yield [key, value];
+      else if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] instanceof Module || value[i] instanceof Parameter) yield [`${key}.${i}`, value[i]];
+        }
+      }
+    }
+  }
+
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [k, v] of this.fields()) if (v instanceof Module) yield [k, v];
+  }
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  *namedModules(prefix = ""): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k);
+  }
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+
+  /** `conv1.weight`, `conv1.bias`, ... in definition order; shared parameters once. */
+  *namedParameters(prefix = ""): Generator<[string, Parameter]> {
+    const seen = new Set<Tensor>();
+    for (const [modName, m] of this.namedModules(prefix)) {
+      for (const [k, v] of m.fields()) {
+        if (v instanceof Parameter && !seen.has(v)) {
+          seen.add(v);
+          yield [modName ? `${modName}.${k}` : k, v];
+        }
+      }
+    }
+  }
+  parameters(): Parameter[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
+  *namedBuffers(prefix = ""): Generator<[string, Tensor]> {
+    for (const [modName, m] of this.namedModules(prefix)) {
+      for (const [k, v] of m.fields()) {
+        if (v instanceof Tensor && !(v instanceof Parameter) && m._buffers.has(k)) yield [modName ? `${modName}.${k}` : k, v];
+      }
+    }
+  }
+  buffers(): Tensor[] {
+    return [...this.namedBuffers()].map(([, b]) => b);
+  }
+
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** All tensors already live on the one backend's device; this validates the device and returns the module. */
+  to(device: Device | string): this {
+    parseDevice(device, `${this.constructor.name}.to`);
+    return this;
+  }
+  cuda(): this { return this.to("cuda"); }
+  cpu(): this { return this; }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  requiresGrad_(flag = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(flag);
+    return this;
+  }
+
+  apply(fn: (m: Module) => void): this {
+    for (const m of this.children()) m.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Parameters and buffers by dotted name, as copies detached from the graph. */
+  stateDict(): StateDict {
+    const out: StateDict = new Map();
+    for (const [k, p] of this.namedParameters()) out.set(k, p.detach());
+    for (const [k, b] of this.namedBuffers()) out.set(k, b.detach());
+    return out;
+  }
+
+  /** Copies values in by name; with `strict`, missing or unexpected keys are an error. */
+  loadStateDict(state: StateDict | Record<string, Tensor>, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const entries = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
+    const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
+    const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
+    if (strict && (missingKeys.length || unexpectedKeys.length)) {
+      throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}:` +
+        (missingKeys.length ? ` Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.` : "") +
+        (unexpectedKeys.length ? ` Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.` : ""));
+    }
+    for (const [k, t] of own) {
+      const src = entries.get(k);
+      if (!src) continue;
+      if (src.shape.join() !== t.shape.join()) {
+        throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}: size mismatch for ${k}: ` +
+          `copying a param with shape [${src.shape}] from checkpoint, the shape in current model is [${t.shape}].`);
+      }
+      withGradMode(false, () => t._replace(tf.tidy(() => toPhys(contig(src), t._perm))));
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** The text inside `Name(...)` when printed; layers override it (e.g. `1, 10, kernel_size=(5, 5)`). */
+  extraRepr(): string {
+    return "";
+  }
+
+  toString(): string {
+    const kids = [...this.namedChildren()];
+    const name = this.constructor.name;
+    if (kids.length === 0) return `${name}(${this.extraRepr()})`;
+    const lines = kids.map(([k, m]) => `  (${k}): ${String(m).split("\n").join("\n  ")}`);
+    const extra = this.extraRepr();
+    return `${name}(\n${extra ? `  ${extra}\n` : ""}${lines.join("\n")}\n)`;
+  }
+  [inspect.custom](): string { return this.toString(); }
+}

@@ -1,0 +1,30 @@
+/** softmax / log_softmax along any dim (the backends do the last axis; other dims are moved there). */
+import * as tf from "@tensorflow/tfjs-core";
+import { normDim, result, Tensor } from "../tensor/tensor";
+import { contig, toPhys } from "./layout";
+
+/** Runs `f` on the last axis of `h` after moving `dim` there, and moves the result back. */
+function onLastAxis(h: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const last = h.rank - 1;
+  if (dim === last) return f(h);
+  const swap = [...Array(h.rank).keys()].map((i) => (i === dim ? last : i === last ? dim : i));
+  return tf.transpose(f(tf.transpose(h, swap)), swap);
+}
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = normDim(dim, x.dim());
+  const perm = x._perm;
+  const y = tf.tidy(() => onLastAxis(contig(x), d, tf.softmax));
+  return result(y, null, "SoftmaxBackward0", [x], (gy) =>
+    // dx = y * (gy - sum(gy * y))
+    [toPhys(tf.mul(y, tf.sub(gy, tf.sum(tf.mul(gy, y), d, true))), perm)]);
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normDim(dim, x.dim());
+  const perm = x._perm;
+  const y = tf.tidy(() => onLastAxis(contig(x), d, tf.logSoftmax));
+  return result(y, null, "LogSoftmaxBackward0", [x], (gy) =>
+    // dx = gy - softmax * sum(gy)
+    [toPhys(tf.sub(gy, tf.mul(tf.exp(y), tf.sum(gy, d, true))), perm)]);
+}

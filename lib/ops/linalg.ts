@@ -1,0 +1,67 @@
+/** Matrix products. A transposed 2-D operand is read in place through matMul's transpose flags. */
+import * as tf from "@tensorflow/tfjs-core";
+import { RuntimeError } from "../tensor/errors";
+import { result, Tensor } from "../tensor/tensor";
+import { contig, toPhys } from "./layout";
+import { unsqueeze, squeeze } from "./shape";
+
+/** A 2-D operand: its buffer and whether that buffer holds the transpose. */
+function operand(t: Tensor): { h: tf.Tensor; tr: boolean; fresh: boolean } {
+  if (!t._perm) return { h: t._h, tr: false, fresh: false };
+  if (t.dim() === 2) return { h: t._h, tr: true, fresh: false }; // perm [1, 0]
+  return { h: contig(t), tr: false, fresh: true };
+}
+
+function mismatch(a: readonly number[], b: readonly number[]): RuntimeError {
+  return new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (${a.join("x")} and ${b.join("x")})`);
+}
+
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() === 1 && b.dim() === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
+  if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
+  if (b.dim() === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
+  if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) {
+    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes [${a.shape}] and [${b.shape}]`);
+  }
+  const [sa, sb] = [a.shape, b.shape];
+  if (sa[sa.length - 1] !== sb[sb.length - 2]) throw mismatch(sa.slice(-2), sb.slice(-2));
+  const A = operand(a);
+  const B = operand(b);
+  const y = tf.matMul(A.h, B.h, A.tr, B.tr);
+  const fresh = [A, B].filter((o) => o.fresh).map((o) => o.h);
+  return result(y, null, a.dim() === 2 ? "MmBackward0" : "BmmBackward0", [a, b], (gy) => [
+    // dA = gy · Bᵀ and dB = Aᵀ · gy, each written straight into its operand's buffer layout.
+    A.tr ? tf.matMul(B.h, gy, B.tr, true) : tf.matMul(gy, B.h, false, !B.tr),
+    B.tr ? tf.matMul(gy, A.h, true, A.tr) : tf.matMul(A.h, gy, !A.tr, false),
+  ].map((g, i) => (i === 0 ? (A.fresh ? toPhys(g, a._perm) : g) : (B.fresh ? toPhys(g, b._perm) : g))), fresh);
+}
+
+/** `F.linear(x, weight, bias)`: y = x · Wᵀ + b over the last axis of x; W is [out, in]. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const xs = [...x.shape];
+  const [outF, inF] = weight.shape;
+  if (weight.dim() !== 2) throw new RuntimeError(`linear(): weight must be 2-D [out_features, in_features], got [${weight.shape}]`);
+  if (xs[xs.length - 1] !== inF) {
+    const rows = xs.length === 1 ? 1 : xs.slice(0, -1).reduce((p, d) => p * d, 1);
+    throw mismatch([rows, xs[xs.length - 1]], [inF, outF]);
+  }
+  const x2d = tf.tidy(() => tf.reshape(contig(x), [-1, inF]));
+  const W = operand(weight);
+  const y2d = tf.tidy(() => {
+    const xw = tf.matMul(x2d, W.h, false, !W.tr);
+    return bias ? tf.add(xw, bias._h) : xw;
+  });
+  const y = tf.reshape(y2d, [...xs.slice(0, -1), outF]);
+  y2d.dispose();
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  const xPerm = x._perm;
+  return result(y, null, xs.length === 2 && bias ? "AddmmBackward0" : "MmBackward0", inputs, (gy) => {
+    const g2d = tf.reshape(gy, [-1, outF]);
+    const needs = inputs.map((t) => t.requiresGrad);
+    const dx = needs[0] ? toPhys(tf.reshape(tf.matMul(g2d, W.h, false, W.tr), xs), xPerm) : null;
+    // dW = gyᵀ · x, [out, in]; stored transposed when the weight's buffer is.
+    const dW = needs[1] ? (W.tr ? tf.matMul(x2d, g2d, true, false) : tf.matMul(g2d, x2d, true, false)) : null;
+    const db = bias && needs[2] ? tf.sum(g2d, 0) : null;
+    return [dx, dW, db];
+  }, [x2d]);
+}

@@ -1,0 +1,133 @@
+/**
+ * Element-wise ops. Unary ops and ops between tensors of one shape and layout work on the
+ * physical buffer and keep the layout; broadcasting ops work in logical order.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { RuntimeError, shapeStr } from "../tensor/errors";
+import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
+import { contig, samePerm, toPhys } from "./layout";
+
+// ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
+type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+
+function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: UnaryGrad): Tensor {
+  const xh = x._h;
+  const y = f(xh);
+  return result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]);
+}
+
+export const neg = (x: Tensor) => unary("NegBackward0", x, tf.neg, (gy) => tf.neg(gy));
+export const exp = (x: Tensor) => unary("ExpBackward0", x, tf.exp, (gy, _x, y) => tf.mul(gy, y));
+export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => tf.div(gy, xh));
+export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
+export const abs = (x: Tensor) => unary("AbsBackward0", x, tf.abs, (gy, xh) => tf.mul(gy, tf.sign(xh)));
+export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
+export const sigmoid = (x: Tensor) =>
+  unary("SigmoidBackward0", x, tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
+export const tanh = (x: Tensor) =>
+  unary("TanhBackward0", x, tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
+
+export function pow(x: Tensor, p: number): Tensor {
+  if (p === 2) return unary("PowBackward0", x, tf.square, (gy, xh) => tf.mul(gy, tf.mul(xh, 2)));
+  return unary("PowBackward0", x, (h) => tf.pow(h, p), (gy, xh) => tf.mul(gy, tf.mul(tf.pow(xh, p - 1), p)));
+}
+
+// ---- binary with broadcasting -------------------------------------------------------------------
+type BinaryGrad = (gy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => [tf.Tensor, tf.Tensor];
+
+/** Sums a broadcast gradient back to `shape`. */
+export function unbroadcast(g: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const summed = axes.length ? tf.sum(g, axes, true) : g;
+  return tf.reshape(summed, [...shape]);
+}
+
+function broadcastShape(a: readonly number[], b: readonly number[], what: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1;
+    const db = b[b.length - n + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RuntimeError(`${what}: the size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i} ` +
+        `(shapes ${shapeStr(a)} and ${shapeStr(b)} do not broadcast)`);
+    }
+    out.push(Math.max(da, db));
+  }
+  return out;
+}
+
+function asTensor(v: TensorOrScalar, like: Tensor): Tensor {
+  if (v instanceof Tensor) return v;
+  if (typeof v !== "number") throw new RuntimeError(`expected a Tensor or a number, got ${typeof v}`);
+  return new Tensor(tf.scalar(v, like.dtype === "float32" || !Number.isInteger(v) ? "float32" : tfDtype(like.dtype)));
+}
+
+function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
+  const ta = asTensor(a, (a instanceof Tensor ? a : b) as Tensor);
+  const tb = asTensor(b, ta);
+  const [ha, hb] = [ta._h, tb._h];
+  // Same shape and layout, or a scalar against anything: stay in the physical layout.
+  if (tb.numel() === 1 && tb.dim() === 0 || (samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape))) {
+    const perm = ta._perm;
+    return result(f(ha, hb), perm, name, [ta, tb], (gy) => {
+      const [ga, gb] = grad(gy, ha, hb);
+      return [unbroadcast(ga, ha.shape), unbroadcast(gb, hb.shape)];
+    });
+  }
+  if (ta.numel() === 1 && ta.dim() === 0) {
+    return result(f(ha, hb), tb._perm, name, [ta, tb], (gy) => {
+      const [ga, gb] = grad(gy, ha, hb);
+      return [unbroadcast(ga, ha.shape), unbroadcast(gb, hb.shape)];
+    });
+  }
+  broadcastShape(ta.shape, tb.shape, name);
+  const [pa, pb] = [ta._perm, tb._perm];
+  const [ca, cb] = [contig(ta), contig(tb)];
+  const out = f(ca, cb);
+  // Transposed copies are ours to free; contiguous inputs stay alive through the node.
+  const fresh = [pa ? ca : null, pb ? cb : null].filter((t): t is tf.Tensor => t !== null);
+  return result(out, null, name, [ta, tb], (gy) => {
+    const [ga, gb] = grad(gy, ca, cb);
+    return [toPhys(unbroadcast(ga, ca.shape), pa), toPhys(unbroadcast(gb, cb.shape), pb)];
+  }, fresh);
+}
+
+export const add = (a: TensorOrScalar, b: TensorOrScalar) => binary("AddBackward0", a, b, tf.add, (gy) => [gy, gy]);
+export const sub = (a: TensorOrScalar, b: TensorOrScalar) => binary("SubBackward0", a, b, tf.sub, (gy) => [gy, tf.neg(gy)]);
+export const mul = (a: TensorOrScalar, b: TensorOrScalar) =>
+  binary("MulBackward0", a, b, tf.mul, (gy, x, y) => [tf.mul(gy, y), tf.mul(gy, x)]);
+export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
+  binary("DivBackward0", a, b, tf.div, (gy, x, y) => [tf.div(gy, y), tf.neg(tf.div(tf.mul(gy, x), tf.square(y)))]);
+
+// ---- comparison: bool results, no gradient -----------------------------------------------------
+const COMPARE = { eq: tf.equal, ne: tf.notEqual, lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual };
+
+export function compare(op: keyof typeof COMPARE, a: Tensor, b: TensorOrScalar): Tensor {
+  const tb = asTensor(b, a);
+  if (samePerm(a._perm, tb._perm) && sameShape(a._h.shape, tb._h.shape) || tb.dim() === 0) {
+    return new Tensor(COMPARE[op](a._h, tb._h), a._perm);
+  }
+  broadcastShape(a.shape, tb.shape, op);
+  return new Tensor(tf.tidy(() => COMPARE[op](contig(a), contig(tb))));
+}
+
+// ---- dtype and copies -------------------------------------------------------------------------
+export function cast(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const h = tf.cast(x._h, tfDtype(dtype));
+  return dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm);
+}
+
+/** A copy; `contiguous` also lays it out in logical order. */
+export function clone(x: Tensor, contiguous = false): Tensor {
+  const perm = x._perm;
+  const h = contiguous ? tf.tidy(() => tf.clone(contig(x))) : tf.clone(x._h);
+  return result(h, contiguous ? null : perm, "CloneBackward0", [x], (gy) => [contiguous ? toPhys(gy, perm) : gy]);
+}

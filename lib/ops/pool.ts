@@ -1,0 +1,69 @@
+/** 2-D max and average pooling in NCHW, computed channels-last (the output stays channels-last). */
+import * as tf from "@tensorflow/tfjs-core";
+import { RuntimeError } from "../tensor/errors";
+import { result, Tensor } from "../tensor/tensor";
+import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "./layout";
+import { pair, type Pair } from "./conv";
+import { squeeze, unsqueeze } from "./shape";
+
+export interface Pool2dOptions {
+  /** Defaults to the kernel size, as in PyTorch. */
+  stride?: Pair | null;
+  padding?: Pair;
+  /** Average pooling only: count the zero padding in the divisor (PyTorch's default true). */
+  countIncludePad?: boolean;
+}
+
+interface PoolGeometry { k: [number, number]; s: [number, number]; p: [number, number]; }
+
+function geometry(x: Tensor, kernelSize: Pair, opts: Pool2dOptions, what: string): PoolGeometry {
+  if (x.dim() !== 4) throw new RuntimeError(`${what}: expected 3D or 4D input (N, C, H, W), got input of size: [${x.shape}]`);
+  const k = pair(kernelSize, "kernel_size");
+  const s = pair(opts.stride ?? k, "stride");
+  const p = pair(opts.padding ?? 0, "padding");
+  if (p[0] > k[0] / 2 || p[1] > k[1] / 2) {
+    throw new RuntimeError(`${what}: pad should be at most half of effective kernel size, but got pad=${p}, kernel_size=${k}`);
+  }
+  const [h, w] = [x.shape[2], x.shape[3]];
+  if (h + 2 * p[0] < k[0] || w + 2 * p[1] < k[1]) {
+    throw new RuntimeError(`${what}: input of size ${h}x${w} (padded ${h + 2 * p[0]}x${w + 2 * p[1]}) is smaller than the kernel ${k[0]}x${k[1]}`);
+  }
+  return { k, s, p };
+}
+
+const tfPad = (p: [number, number]): [[number, number], [number, number], [number, number], [number, number]] =>
+  [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]];
+
+export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
+  if (x.dim() === 3) return squeeze(maxPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
+  const { k, s, p } = geometry(x, kernelSize, opts, "max_pool2d");
+  const xh = toNHWC(x);
+  // Out-of-bounds positions never win (PyTorch pads with -inf); explicit padding does the same here.
+  const pad = p[0] === 0 && p[1] === 0 ? "valid" : tfPad(p);
+  const y = tf.maxPool(xh as tf.Tensor4D, k, s, pad as "valid");
+  const fresh = xh !== x._h ? [xh] : [];
+  return result(y, NHWC_PERM, "MaxPool2DWithIndicesBackward0", [x], (gy) => [nhwcToPhysOf(tf.engine().runKernel("MaxPoolGrad",
+    { dy: gy, input: xh, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor, x)], fresh);
+}
+
+export function avgPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
+  if (x.dim() === 3) return squeeze(avgPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
+  const { k, s, p } = geometry(x, kernelSize, opts, "avg_pool2d");
+  const includePad = opts.countIncludePad ?? true;
+  const padded = p[0] || p[1];
+  const xh = toNHWC(x);
+  // Counting the padding = average over an explicitly zero-padded input.
+  const src = padded && includePad ? tf.pad(xh, tfPad(p)) : xh;
+  const pad = padded && !includePad ? tfPad(p) : "valid";
+  const y = tf.avgPool(src as tf.Tensor4D, k, s, pad as "valid");
+  const srcShape = src.shape;
+  const fresh = [xh, src].filter((t, i, all) => t !== x._h && all.indexOf(t) === i);
+  for (const t of fresh) t.dispose();
+  const [h, w] = [x.shape[2], x.shape[3]];
+  return result(y, NHWC_PERM, "AvgPool2DBackward0", [x], (gy) => {
+    const input = tf.zeros(srcShape); // AvgPoolGrad reads only the input's shape
+    let g = tf.engine().runKernel("AvgPoolGrad", { dy: gy, input }, { filterSize: k, strides: s, pad }) as tf.Tensor;
+    if (padded && includePad) g = tf.slice(g, [0, p[0], p[1], 0], [-1, h, w, -1]);
+    return [nhwcToPhysOf(g, x)];
+  });
+}

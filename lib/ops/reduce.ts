@@ -1,0 +1,110 @@
+/** Reductions: sum, mean, max/min (with indices), argmax. */
+import * as tf from "@tensorflow/tfjs-core";
+import { RuntimeError } from "../tensor/errors";
+import { normDim, result, Tensor } from "../tensor/tensor";
+import { cast } from "./pointwise";
+import { contig, toPhys } from "./layout";
+
+/** `torch.max(t, dim)`: destructures as `[values, indices]`, also has `.values` / `.indices`. */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+}
+
+function dims(x: Tensor, dim: number | number[]): number[] {
+  const list = Array.isArray(dim) ? dim : [dim];
+  return [...new Set(list.map((d) => normDim(d, x.dim())))].sort((a, b) => a - b);
+}
+
+/** Shape of a keepdim reduction over `axes`. */
+function keptShape(shape: readonly number[], axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function reduceOp(name: string, x: Tensor, dim: number | number[] | undefined, keepdim: boolean, mean: boolean): Tensor {
+  const src = x.dtype === "bool" ? cast(x, "int64") : x;
+  if (dim === undefined) {
+    // Over everything: layout does not matter.
+    const h = src._h;
+    const n = h.size;
+    const out = mean ? tf.mean(h) : tf.sum(h);
+    return result(out, null, name + "0", [src], (gy) => [tf.broadcastTo(mean ? tf.div(gy, n) : gy, h.shape)]);
+  }
+  const axes = dims(src, dim);
+  const c = contig(src);
+  const out = mean ? tf.mean(c, axes, keepdim) : tf.sum(c, axes, keepdim);
+  const shape = [...src.shape];
+  const perm = src._perm;
+  const count = axes.reduce((a, ax) => a * shape[ax], 1);
+  if (perm) c.dispose();
+  return result(out, null, name + "1", [src], (gy) => {
+    const g = tf.broadcastTo(tf.reshape(mean ? tf.div(gy, count) : gy, keptShape(shape, axes)), shape);
+    return [toPhys(g, perm)];
+  });
+}
+
+export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  return reduceOp("SumBackward", x, dim, keepdim, false);
+}
+
+export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  if (x.dtype !== "float32") {
+    throw new RuntimeError(`mean(): could not infer output dtype. Input dtype must be floating point, but got ${x.dtype}; use .float() first`);
+  }
+  return reduceOp("MeanBackward", x, dim, keepdim, true);
+}
+
+/** Max over all elements; the gradient is shared evenly among ties, as in PyTorch. */
+export function maxAll(x: Tensor): Tensor {
+  if (x.numel() === 0) throw new RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0");
+  const h = x._h;
+  const y = tf.max(h);
+  return result(y, null, "MaxBackward1", [x], (gy) => {
+    const mask = tf.cast(tf.equal(h, y), "float32");
+    return [tf.mul(mask, tf.div(gy, tf.sum(mask)))];
+  });
+}
+
+function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
+  const d = normDim(dim, x.dim());
+  const c = contig(x);
+  const src = largest ? c : tf.neg(c);
+  const idx = tf.argMax(src, d);
+  const shape = [...x.shape];
+  const outShape = keepdim ? keptShape(shape, [d]) : shape.filter((_, i) => i !== d);
+  const valuesH = tf.reshape(largest ? tf.max(c, d) : tf.min(c, d), outShape);
+  const indicesH = tf.reshape(idx, outShape);
+  if (!largest) src.dispose();
+  if (x._perm) c.dispose();
+  const perm = x._perm;
+  const indices = new Tensor(indicesH);
+  const values = result(valuesH, null, largest ? "MaxBackward0" : "MinBackward0", [x, indices], (gy) => {
+    // Scatter gy to the chosen index along d: one-hot on the last axis, then move it into place.
+    const last = shape.length - 1;
+    const moved = d === last ? null : [...shape.keys()].map((i) => (i === d ? last : i === last ? d : i));
+    const idxKeep = tf.reshape(indices._h, keptShape(shape, [d]));
+    const idxLast = moved ? tf.transpose(idxKeep, moved) : idxKeep;
+    const hot = tf.oneHot(tf.squeeze(idxLast, [last]), shape[d]);
+    const gKeep = tf.reshape(gy, keptShape(shape, [d]));
+    const gLast = moved ? tf.transpose(gKeep, moved) : gKeep;
+    const g = tf.mul(hot, gLast);
+    return [toPhys(moved ? tf.transpose(g, moved) : g, perm), null];
+  });
+  return valuesIndices(values, indices);
+}
+
+export const maxDim = (x: Tensor, dim: number, keepdim = false) => extremeDim(x, dim, keepdim, true);
+export const minDim = (x: Tensor, dim: number, keepdim = false) => extremeDim(x, dim, keepdim, false);
+
+export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+  if (dim === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  return extremeDim(x, dim, keepdim, true).indices;
+}
+
+/** `torch.max(t)` or `torch.max(t, dim)`. */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? maxAll(x) : maxDim(x, dim, keepdim);
+}

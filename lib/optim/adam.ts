@@ -1,0 +1,32 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { ValueError } from "../tensor/errors";
+import { checkNonNegative, Optimizer, type Params } from "./optimizer";
+
+export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; }
+type H = Required<AdamOptions>;
+
+/** torch.optim.Adam: m, v moments with bias correction; p −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). */
+export class Adam extends Optimizer<H> {
+  constructor(params: Params<H>, opts: AdamOptions = {}) {
+    const hp: H = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...opts };
+    checkNonNegative(hp.lr, "learning rate");
+    checkNonNegative(hp.eps, "epsilon value");
+    checkNonNegative(hp.weightDecay, "weight_decay value");
+    hp.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new ValueError(`Invalid beta parameter at index ${i}: ${b}`); });
+    super(params, hp);
+  }
+
+  protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {
+    const [b1, b2] = hp.betas;
+    const step = ((state.step as number | undefined) ?? 0) + 1;
+    state.step = step;
+    const g = hp.weightDecay ? tf.add(grad, tf.mul(p, hp.weightDecay)) : grad;
+    const m0 = (state.expAvg as tf.Tensor | undefined) ?? tf.zerosLike(p);
+    const v0 = (state.expAvgSq as tf.Tensor | undefined) ?? tf.zerosLike(p);
+    const m = Optimizer.put(state, "expAvg", tf.add(tf.mul(m0, b1), tf.mul(g, 1 - b1)));
+    const v = Optimizer.put(state, "expAvgSq", tf.add(tf.mul(v0, b2), tf.mul(tf.square(g), 1 - b2)));
+    const stepSize = hp.lr / (1 - b1 ** step);
+    const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(1 - b2 ** step)), hp.eps);
+    return tf.sub(p, tf.mul(tf.div(m, denom), stepSize));
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Optimizers update parameters in place, on the backend buffers, with PyTorch's exact rules.
+ * Hyper-parameters are validated in the constructor, as in torch.optim.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { ValueError } from "../tensor/errors";
+import type { Tensor } from "../tensor/tensor";
+import { contig, toPhys } from "../ops/layout";
+
+export type ParamGroup<H> = { params: Iterable<Tensor> } & Partial<H>;
+export type Params<H> = Iterable<Tensor> | ParamGroup<H>[];
+
+export abstract class Optimizer<H extends object> {
+  readonly paramGroups: ({ params: Tensor[] } & H)[];
+  /** Per-parameter state (momentum buffers, moments), as backend buffers in the parameter's layout. */
+  protected readonly state = new Map<Tensor, Record<string, tf.Tensor | number>>();
+
+  constructor(params: Params<H>, readonly defaults: H) {
+    const list = [...(params as Iterable<Tensor | ParamGroup<H>>)];
+    if (list.length === 0) throw new ValueError("optimizer got an empty parameter list (did you pass model.parameters() of a model without layers?)");
+    const groups = list.every((p) => typeof p === "object" && p !== null && "params" in p && !("_s" in p))
+      ? (list as ParamGroup<H>[])
+      : [{ params: list as Tensor[] }];
+    this.paramGroups = groups.map((g) => ({ ...defaults, ...g, params: [...g.params] }));
+  }
+
+  /** `optimizer.zeroGrad()`: drops the gradients (PyTorch's set_to_none). */
+  zeroGrad(): void {
+    for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
+  }
+
+  step(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (!grad) continue;
+        let state = this.state.get(p);
+        if (!state) this.state.set(p, (state = {}));
+        const st = state;
+        const next = tf.tidy(() => {
+          // The gradient in the parameter's own layout (they match unless someone assigned .grad).
+          const g = grad._perm === p._perm ? grad._h : toPhys(contig(grad), p._perm);
+          const out = this.update(p._h, g, st, group);
+          for (const v of Object.values(st)) if (typeof v !== "number") tf.keep(v);
+          return out;
+        });
+        p._replace(next);
+      }
+    }
+  }
+
+  /** New value of one parameter; may replace buffers in `state` (the old ones are disposed). */
+  protected abstract update(p: tf.Tensor, g: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor;
+
+  /** Sets `state[key] = value`, freeing what was there. */
+  protected static put(state: Record<string, tf.Tensor | number>, key: string, value: tf.Tensor): tf.Tensor {
+    const old = state[key];
+    if (old !== undefined && typeof old !== "number" && old !== value) old.dispose();
+    state[key] = value;
+    return value;
+  }
+}
+
+export function checkNonNegative(value: number, what: string): void {
+  if (!(value >= 0)) throw new ValueError(`Invalid ${what}: ${value}`);
+}

@@ -1,0 +1,30 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { ValueError } from "../tensor/errors";
+import { checkNonNegative, Optimizer, type Params } from "./optimizer";
+
+export interface SGDOptions { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; }
+type H = Required<SGDOptions>;
+
+/** torch.optim.SGD: g += wd·p; buf = μ·buf + (1−τ)·g (buf = g at the first step); g = nesterov ? g + μ·buf : buf; p −= lr·g. */
+export class SGD extends Optimizer<H> {
+  constructor(params: Params<H>, opts: SGDOptions) {
+    const hp: H = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...opts };
+    if (opts?.lr === undefined) throw new ValueError("SGD: required optimization parameter lr is missing; pass { lr: 0.01 }");
+    checkNonNegative(hp.lr, "learning rate");
+    checkNonNegative(hp.momentum, "momentum value");
+    checkNonNegative(hp.weightDecay, "weight_decay value");
+    if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) throw new ValueError("Nesterov momentum requires a momentum and zero dampening");
+    super(params, hp);
+  }
+
+  protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {
+    let g = hp.weightDecay ? tf.add(grad, tf.mul(p, hp.weightDecay)) : grad;
+    if (hp.momentum) {
+      const prev = state.momentumBuffer as tf.Tensor | undefined;
+      const buf = prev ? tf.add(tf.mul(prev, hp.momentum), hp.dampening ? tf.mul(g, 1 - hp.dampening) : g) : tf.clone(g);
+      Optimizer.put(state, "momentumBuffer", buf);
+      g = hp.nesterov ? tf.add(g, tf.mul(buf, hp.momentum)) : buf;
+    }
+    return tf.sub(p, tf.mul(g, hp.lr));
+  }
+}

@@ -1,0 +1,138 @@
+/** Making tensors: torch.tensor, torch.Tensor, zeros/ones/full/rand/randn/arange and *_like. */
+import * as tf from "@tensorflow/tfjs-core";
+import { RuntimeError, TorchTypeError, ValueError } from "./errors";
+import { fillNormal, fillUniform } from "./random";
+import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Uint8ClampedArray;
+export type TensorData = Nested | TypedArray;
+
+/** Infers the shape of nested arrays and checks that they are rectangular. */
+function nestedShape(data: Nested, path = "data"): number[] {
+  if (!Array.isArray(data)) return [];
+  if (data.length === 0) return [0];
+  const inner = nestedShape(data[0], `${path}[0]`);
+  data.forEach((row, i) => {
+    const s = nestedShape(row, `${path}[${i}]`);
+    if (s.length !== inner.length || s.some((d, k) => d !== inner[k])) {
+      throw new ValueError(`expected sequence of length ${inner[0] ?? "scalar"} at dim ${path.split("[").length - 1} (got ${Array.isArray(row) ? row.length : "a scalar"} at ${path}[${i}]): nested arrays must be rectangular`);
+    }
+  });
+  return [data.length, ...inner];
+}
+
+function inferDtype(flat: ArrayLike<number | boolean>, source: TensorData): DType {
+  if (source instanceof Float32Array || source instanceof Float64Array) return "float32";
+  if (ArrayBuffer.isView(source)) return "int64";
+  let allInt = true;
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v === "boolean") return "bool";
+    if (!Number.isInteger(v)) allInt = false;
+  }
+  return allInt && flat.length > 0 ? "int64" : "float32";
+}
+
+/**
+ * `torch.tensor(data, { dtype, requiresGrad })`. Like PyTorch, whole numbers give int64 and any
+ * fraction gives float32 (write `{ dtype: "float32" }` or use `torch.Tensor(...)` for floats).
+ */
+export function tensor(data: TensorData | Tensor, opts: TensorOptions = {}): Tensor {
+  if (data instanceof Tensor) return fromValues(data.dataSync(), [...data.shape], opts.dtype ?? data.dtype, opts.requiresGrad);
+  let shape: number[];
+  let flat: ArrayLike<number | boolean>;
+  if (ArrayBuffer.isView(data)) {
+    shape = [data.length];
+    flat = data as ArrayLike<number>;
+  } else if (typeof data === "number" || typeof data === "boolean" || Array.isArray(data)) {
+    shape = nestedShape(data);
+    flat = Array.isArray(data) ? ((data as unknown[]).flat(Infinity) as (number | boolean)[]) : [data];
+  } else {
+    throw new TorchTypeError(`torch.tensor: expected nested arrays of numbers, a typed array or a Tensor, got ${typeof data}`);
+  }
+  for (let i = 0; i < flat.length; i++) {
+    const v = flat[i];
+    if (typeof v !== "number" && typeof v !== "boolean") {
+      throw new TorchTypeError(`torch.tensor: element ${i} is ${JSON.stringify(v)}; only numbers and booleans can go in a tensor`);
+    }
+  }
+  return fromValues(flat, shape, opts.dtype ?? inferDtype(flat, data as TensorData), opts.requiresGrad);
+}
+
+/** A tensor from flat row-major values. */
+export function fromValues(values: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType = "float32", requiresGrad = false): Tensor {
+  const n = shape.reduce((a, d) => a * d, 1);
+  if (values.length !== n) throw new ValueError(`${values.length} values cannot fill a tensor of shape [${shape}] (${n} elements)`);
+  const buf = dtype === "float32" ? Float32Array.from(values as ArrayLike<number>, Number)
+    : dtype === "bool" ? Uint8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0))
+    : Int32Array.from(values as ArrayLike<number>, (v) => Math.trunc(Number(v)));
+  const t = new Tensor(tf.tensor(buf, [...shape], tfDtype(dtype)));
+  return requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+/** `torch.Tensor([...])`: the legacy constructor; always float32. Works with or without `new`. */
+export interface TensorConstructor {
+  (data: TensorData): Tensor;
+  new (data: TensorData): Tensor;
+  readonly prototype: Tensor;
+}
+export const TensorFactory = function TensorFactory(data: TensorData): Tensor {
+  return tensor(data, { dtype: "float32" });
+} as unknown as TensorConstructor;
+Object.defineProperty(TensorFactory, "prototype", { value: Tensor.prototype });
+Object.defineProperty(TensorFactory, Symbol.hasInstance, { value: (v: unknown) => v instanceof Tensor });
+
+type ShapeArgs = (number | number[] | TensorOptions)[];
+
+/** Accepts `zeros(2, 3)`, `zeros([2, 3])` and a trailing options object. */
+function parseShape(args: ShapeArgs, what: string): { shape: number[]; opts: TensorOptions } {
+  const last = args[args.length - 1];
+  const opts = typeof last === "object" && last !== null && !Array.isArray(last) ? (args.pop() as TensorOptions) : {};
+  const shape = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new RuntimeError(`${what}: sizes must be non-negative integers, got [${shape}]`);
+  }
+  return { shape: [...shape], opts };
+}
+
+function make(h: tf.Tensor, opts: TensorOptions): Tensor {
+  const t = new Tensor(h);
+  return opts.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+export function zeros(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShape(args, "zeros");
+  return make(tf.zeros(shape, tfDtype(opts.dtype ?? "float32")), opts);
+}
+export function ones(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShape(args, "ones");
+  return make(tf.ones(shape, tfDtype(opts.dtype ?? "float32")), opts);
+}
+export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
+  parseShape([shape], "full");
+  return make(tf.fill(shape, value, tfDtype(opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32"))), opts);
+}
+export function rand(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShape(args, "rand");
+  return make(tf.tensor(fillUniform(new Float32Array(shape.reduce((a, d) => a * d, 1)), 0, 1), shape), opts);
+}
+export function randn(...args: ShapeArgs): Tensor {
+  const { shape, opts } = parseShape(args, "randn");
+  return make(tf.tensor(fillNormal(new Float32Array(shape.reduce((a, d) => a * d, 1))), shape), opts);
+}
+export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor { return zeros([...t.shape], { dtype: t.dtype, ...opts }); }
+export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor { return ones([...t.shape], { dtype: t.dtype, ...opts }); }
+export function randnLike(t: Tensor): Tensor { return randn([...t.shape]); }
+
+/** `arange(end)`, `arange(start, end, step?)`. */
+export function arange(a: number, b?: number, step = 1, opts: TensorOptions = {}): Tensor {
+  const [start, end] = b === undefined ? [0, a] : [a, b];
+  if (step === 0) throw new RuntimeError("arange: step must be nonzero");
+  const ints = [start, end, step].every(Number.isInteger);
+  return make(tf.range(start, end, step, ints && opts.dtype !== "float32" ? "int32" : "float32"), opts);
+}

@@ -1,0 +1,49 @@
+/** `torch.device`: tensors live wherever the selected backend keeps them (one device at a time). */
+import { inspect } from "node:util";
+import { RuntimeError } from "./errors";
+
+export type DeviceType = "cpu" | "cuda";
+
+export class Device {
+  constructor(readonly type: DeviceType, readonly index: number | null = null) {}
+  toString(): string { return this.index === null ? this.type : `${this.type}:${this.index}`; }
+  [inspect.custom](): string { return `device(type='${this.type}'${this.index === null ? "" : `, index=${this.index}`})`; }
+}
+
+let cudaAvailable = false;
+
+/** Set once the backend is chosen (tfjs-node-gpu means CUDA). */
+export function setCudaAvailable(available: boolean): void {
+  cudaAvailable = available;
+}
+
+export function isCudaAvailable(): boolean {
+  return cudaAvailable;
+}
+
+export function currentDevice(): Device {
+  return cudaAvailable ? new Device("cuda", 0) : new Device("cpu");
+}
+
+/** `torch.device("cuda:0")`, `torch.device("cpu")`. */
+export function device(spec: string | Device): Device {
+  if (spec instanceof Device) return spec;
+  const m = /^(cpu|cuda)(?::(\d+))?$/.exec(String(spec).trim());
+  if (!m) {
+    throw new RuntimeError(`Expected one of cpu, cuda device type at start of device string: ${spec}`);
+  }
+  return new Device(m[1] as DeviceType, m[2] === undefined ? null : Number(m[2]));
+}
+
+/** Validates a `.to(device)` target: CUDA only when the CUDA backend is running. */
+export function parseDevice(spec: string | Device, where: string): Device {
+  const d = device(spec);
+  if (d.type === "cuda" && !cudaAvailable) {
+    throw new RuntimeError(`${where}: CUDA is not available (no @tensorflow/tfjs-node-gpu with a GPU). ` +
+      `Pick the device with torch.device(torch.cuda.isAvailable() ? "cuda:0" : "cpu").`);
+  }
+  if (d.type === "cuda" && d.index !== null && d.index !== 0) {
+    throw new RuntimeError(`${where}: only one CUDA device (cuda:0) is supported, got ${d}`);
+  }
+  return d;
+}

@@ -1,0 +1,22 @@
+/**
+ * Error classes named as PyTorch users know them. Every message names what was wrong (shapes,
+ * values, the layer) and, where there is one, the fix.
+ */
+export class TorchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** Shape mismatches, wrong dtypes, autograd misuse: PyTorch's RuntimeError. */
+export class RuntimeError extends TorchError {}
+/** Bad argument values (negative sizes, unknown options): PyTorch's ValueError. */
+export class ValueError extends TorchError {}
+/** Index out of range: PyTorch's IndexError. */
+export class IndexError extends TorchError {}
+/** An argument of the wrong kind: PyTorch's TypeError. */
+export class TorchTypeError extends TorchError {}
+
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}

@@ -1,0 +1,79 @@
+/**
+ * Tensor memory follows JavaScript's garbage collector, as PyTorch's follows reference counts:
+ * a tensor's buffer is released once nothing refers to the tensor. A FinalizationRegistry
+ * releases the backend buffer of every collected Tensor.
+ *
+ * Trap: finalizers normally run only when the event loop turns, so a synchronous training loop
+ * would never free anything. When the backend buffers allocated since the last collection pass
+ * `pressureBytes`, we run a full GC and `cleanupSome()` (V8's synchronous finalizer run), both
+ * enabled through V8 flags at load time. Where that is unavailable, finalizers run at the next
+ * turn of the event loop (any `await`).
+ */
+import * as v8 from "node:v8";
+import * as vm from "node:vm";
+
+type Disposable = { dispose(): void };
+type Holder = { release(): void };
+
+interface SyncRegistry<T> extends FinalizationRegistry<T> {
+  cleanupSome?: (callback?: (held: T) => void) => void;
+}
+
+function makeCollector(): { gc: (() => void) | null; Registry: typeof FinalizationRegistry } {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+    // The flags take effect in contexts made after they are set.
+    const context = vm.createContext();
+    const gc = vm.runInContext("gc", context) as () => void;
+    const Registry = vm.runInContext("FinalizationRegistry", context) as typeof FinalizationRegistry;
+    return { gc, Registry };
+  } catch {
+    return { gc: null, Registry: FinalizationRegistry };
+  }
+}
+
+const { gc, Registry } = makeCollector();
+const registry: SyncRegistry<Holder> = new Registry<Holder>((holder) => holder.release());
+
+/** Collect when this many bytes of tensor buffers were allocated since the last pass. */
+let pressureBytes = 256 * 1024 * 1024;
+let allocatedSinceCollect = 0;
+let collecting = false;
+
+/** Ties the release of `holder` to the life of `owner`. */
+export function track(owner: object, holder: Holder, bytes: number): void {
+  registry.register(owner, holder, holder);
+  allocatedSinceCollect += bytes;
+  if (allocatedSinceCollect > pressureBytes) collectGarbage();
+}
+
+/** The owner released its buffers itself (e.g. autograd freed a graph): no finalizer needed. */
+export function untrack(holder: Holder): void {
+  registry.unregister(holder);
+}
+
+/** Frees the buffers of every tensor nothing refers to any more. Returns false when unavailable. */
+export function collectGarbage(): boolean {
+  allocatedSinceCollect = 0;
+  if (!gc || collecting) return false;
+  collecting = true;
+  try {
+    gc();
+    registry.cleanupSome?.();
+  } finally {
+    collecting = false;
+  }
+  return typeof registry.cleanupSome === "function";
+}
+
+export function setMemoryPressure(bytes: number): void {
+  if (!(bytes > 0)) throw new RangeError(`memory pressure threshold must be positive, got ${bytes}`);
+  pressureBytes = bytes;
+}
+
+/** A holder for one backend tensor handle that may be swapped in place (param.data = ...). */
+export class Storage implements Holder {
+  constructor(public handle: Disposable) {}
+  release(): void { this.handle.dispose(); }
+}

@@ -1,0 +1,317 @@
+/**
+ * The Tensor: a PyTorch-shaped handle on a TensorFlow.js buffer, with autograd.
+ *
+ * Layout: `perm` says how the logical (PyTorch) axes sit in the physical buffer:
+ * logical axis i is physical axis perm[i]. `null` means contiguous. Convolutions and pools keep
+ * their NCHW outputs physically channels-last (perm [0, 3, 1, 2]), as PyTorch's channels_last
+ * memory format does, because the backends only convolve NHWC; element-wise ops keep the layout,
+ * and anything that needs logical order (view, printing, reading values) materialises it.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { inspect } from "node:util";
+import { DISPLAY, type MimeBundle } from "../display/protocol";
+import { attach, isGradEnabled, Node, runBackward } from "./autograd";
+import { RuntimeError, shapeStr } from "./errors";
+import { Storage, track } from "./memory";
+import { formatTensor } from "./print";
+import { Size } from "./size";
+import * as ops from "../ops";
+import type { Device } from "./device";
+import { currentDevice, parseDevice } from "./device";
+
+export type DType = "float32" | "int64" | "bool";
+export type Perm = readonly number[] | null;
+export type Scalar = number;
+export type TensorOrScalar = Tensor | number;
+export type Nested = number | boolean | Nested[];
+
+const TF_DTYPE: Record<DType, tf.DataType> = { float32: "float32", int64: "int32", bool: "bool" };
+const DTYPE: Partial<Record<tf.DataType, DType>> = { float32: "float32", int32: "int64", bool: "bool" };
+
+export function tfDtype(d: DType): tf.DataType {
+  return TF_DTYPE[d];
+}
+
+export class Tensor {
+  /** @internal the buffer, in physical layout; swapped in place by optimizers and `.data =`. */
+  readonly _s: Storage;
+  /** @internal see the file comment. */
+  _perm: Perm;
+  requiresGrad: boolean;
+  grad: Tensor | null = null;
+  gradFn: Node | null = null;
+
+  /** @internal use torch.tensor(...) and friends to make tensors. */
+  constructor(handle: tf.Tensor, perm: Perm = null, requiresGrad = false) {
+    this._s = new Storage(handle);
+    this._perm = perm && !isIdentity(perm) ? perm : null;
+    this.requiresGrad = requiresGrad;
+    track(this, this._s, handle.size * 4);
+  }
+
+  /** @internal */
+  get _h(): tf.Tensor {
+    return this._s.handle as tf.Tensor;
+  }
+
+  /** @internal replaces the buffer (in-place update); the old one is freed. */
+  _replace(handle: tf.Tensor, perm: Perm = this._perm): void {
+    const old = this._s.handle;
+    this._s.handle = handle;
+    this._perm = perm && !isIdentity(perm) ? perm : null;
+    if (old !== handle) old.dispose();
+  }
+
+  get shape(): Size {
+    const phys = this._h.shape;
+    return Size.make(this._perm ? this._perm.map((p) => phys[p]) : phys);
+  }
+
+  get dtype(): DType {
+    const d = DTYPE[this._h.dtype];
+    if (!d) throw new RuntimeError(`unsupported backend dtype ${this._h.dtype}`);
+    return d;
+  }
+
+  get device(): Device {
+    return currentDevice();
+  }
+
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** `grad_fn` as PyTorch names it, e.g. `<ConvolutionBackward0>`; null for leaves. */
+  get gradFnName(): string | null {
+    return this.gradFn ? this.gradFn.name : null;
+  }
+
+  size(): Size;
+  size(dim: number): number;
+  size(dim?: number): Size | number {
+    const shape = this.shape;
+    return dim === undefined ? shape : shape[normDim(dim, shape.length)];
+  }
+
+  dim(): number { return this._h.rank; }
+  get ndim(): number { return this._h.rank; }
+  numel(): number { return this._h.size; }
+  elementSize(): number { return this.dtype === "bool" ? 1 : 4; }
+
+  /** Values in logical row-major order. */
+  dataSync(): Float32Array | Int32Array | Uint8Array {
+    if (!this._perm) return this._h.dataSync() as Float32Array | Int32Array | Uint8Array;
+    return tf.tidy(() => ops.contig(this)).dataSync() as Float32Array | Int32Array | Uint8Array;
+  }
+
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new RuntimeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar (use .tolist() for many values)`);
+    }
+    return Number(this._h.dataSync()[0]);
+  }
+
+  tolist(): Nested {
+    const flat = this.dataSync();
+    const shape = this.shape;
+    const isBool = this.dtype === "bool";
+    let k = 0;
+    const build = (d: number): Nested => {
+      if (d === shape.length) { const v = flat[k++]; return isBool ? v !== 0 : v; }
+      const out: Nested[] = [];
+      for (let i = 0; i < shape[d]; i++) out.push(build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  /** A tensor sharing this one's values, cut off from the graph. */
+  get data(): Tensor {
+    return new Tensor(tf.clone(this._h), this._perm, false);
+  }
+
+  /** `param.data = other.data`: replaces the values (and shape) without recording anything. */
+  set data(other: Tensor) {
+    this._replace(tf.clone(other._h), other._perm);
+  }
+
+  detach(): Tensor { return this.data; }
+
+  requiresGrad_(flag = true): this {
+    if (!this.isLeaf && !flag) {
+      throw new RuntimeError("you can only change requiresGrad flags of leaf variables; use detach() for a non-leaf");
+    }
+    if (flag && this.dtype !== "float32") {
+      throw new RuntimeError(`only Tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
+    }
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  backward(gradient?: Tensor, opts: { retainGraph?: boolean } = {}): void {
+    if (!this.requiresGrad) {
+      throw new RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn " +
+        "(was it computed inside torch.noGrad, or from tensors without requiresGrad: true?)");
+    }
+    let seed: tf.Tensor;
+    if (gradient) {
+      if (!sameShape(gradient.shape, this.shape)) {
+        throw new RuntimeError(`backward: gradient has shape ${shapeStr(gradient.shape)} but the tensor has shape ${shapeStr(this.shape)}`);
+      }
+      seed = tf.tidy(() => ops.toPhys(ops.contig(gradient), this._perm));
+    } else {
+      if (this.numel() !== 1) {
+        throw new RuntimeError(`grad can be implicitly created only for scalar outputs (this tensor has shape ${shapeStr(this.shape)}); pass a gradient: t.backward(torch.onesLike(t))`);
+      }
+      seed = tf.onesLike(this._h);
+    }
+    runBackward(this, seed, opts.retainGraph ?? false);
+  }
+
+  /** @internal adds a physical-layout gradient into `.grad` (autograd's leaf step). Takes `g`. */
+  accumulateGrad(g: tf.Tensor): void {
+    if (this.grad === null) {
+      this.grad = new Tensor(g, this._perm);
+    } else {
+      const sum = tf.tidy(() => tf.add(this.grad!._h, this.grad!._perm === this._perm ? g : ops.toPhys(ops.fromPhys(g, this._perm), this.grad!._perm)));
+      g.dispose();
+      this.grad._replace(sum);
+    }
+  }
+
+  // ---- in-place updates (leaves, or anywhere under torch.noGrad) ----------------------------
+  private checkInPlace(what: string): void {
+    if (isGradEnabled() && this.requiresGrad && this.isLeaf) {
+      throw new RuntimeError(`a leaf Variable that requires grad is being used in an in-place operation (${what}); wrap it in torch.noGrad(() => ...)`);
+    }
+  }
+  zero_(): this { this.checkInPlace("zero_"); this._replace(tf.zerosLike(this._h)); return this; }
+  fill_(value: number): this { this.checkInPlace("fill_"); this._replace(tf.fill(this._h.shape, value, this._h.dtype)); return this; }
+  copy_(src: Tensor): this {
+    this.checkInPlace("copy_");
+    if (!sameShape(src.shape, this.shape)) throw new RuntimeError(`copy_: source shape ${shapeStr(src.shape)} does not match ${shapeStr(this.shape)}`);
+    this._replace(tf.tidy(() => ops.toPhys(ops.contig(src), this._perm)));
+    return this;
+  }
+  add_(other: TensorOrScalar, alpha = 1): this { return this.inPlace("add_", ops.add(this, alpha === 1 ? other : ops.mul(other, alpha))); }
+  sub_(other: TensorOrScalar): this { return this.inPlace("sub_", ops.sub(this, other)); }
+  mul_(other: TensorOrScalar): this { return this.inPlace("mul_", ops.mul(this, other)); }
+  div_(other: TensorOrScalar): this { return this.inPlace("div_", ops.div(this, other)); }
+  private inPlace(what: string, result: Tensor): this {
+    this.checkInPlace(what);
+    this._replace(tf.tidy(() => ops.toPhys(ops.contig(result), this._perm)));
+    return this;
+  }
+
+  // ---- conversions --------------------------------------------------------------------------
+  to(target: Device | string | DType): Tensor {
+    if (target === "float32" || target === "int64" || target === "bool") return ops.cast(this, target);
+    parseDevice(target, "Tensor.to");
+    return this;
+  }
+  cpu(): Tensor { return this; }
+  cuda(): Tensor { parseDevice("cuda", "Tensor.cuda"); return this; }
+  float(): Tensor { return ops.cast(this, "float32"); }
+  long(): Tensor { return ops.cast(this, "int64"); }
+  int(): Tensor { return ops.cast(this, "int64"); }
+  bool(): Tensor { return ops.cast(this, "bool"); }
+  clone(): Tensor { return ops.clone(this); }
+  contiguous(): Tensor { return this._perm ? ops.clone(this, true) : this; }
+  isContiguous(): boolean { return this._perm === null; }
+
+  // ---- shape ----------------------------------------------------------------------------------
+  view(...shape: (number | number[])[]): Tensor { return ops.view(this, flatArgs(shape)); }
+  reshape(...shape: (number | number[])[]): Tensor { return ops.view(this, flatArgs(shape)); }
+  viewAs(other: Tensor): Tensor { return ops.view(this, [...other.shape]); }
+  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
+  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
+  t(): Tensor {
+    if (this.dim() > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D; use transpose(dim0, dim1)`);
+    return this.dim() < 2 ? this : ops.transpose(this, 0, 1);
+  }
+  get T(): Tensor { return ops.permute(this, [...this.shape.keys()].reverse()); }
+  permute(...dims: (number | number[])[]): Tensor { return ops.permute(this, flatArgs(dims)); }
+  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
+  /** Python-style indexing of the leading dims: t.index(0), t.index(":", "1:3"), t.index(null, 2). */
+  index(...idx: ops.IndexItem[]): Tensor { return ops.index(this, idx); }
+  select(dim: number, i: number): Tensor { return ops.select(this, dim, i); }
+  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
+  expand(...shape: (number | number[])[]): Tensor { return ops.expand(this, flatArgs(shape)); }
+
+  // ---- arithmetic -----------------------------------------------------------------------------
+  add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
+    return ops.add(this, opts.alpha === undefined ? other : ops.mul(other, opts.alpha));
+  }
+  sub(other: TensorOrScalar): Tensor { return ops.sub(this, other); }
+  mul(other: TensorOrScalar): Tensor { return ops.mul(this, other); }
+  div(other: TensorOrScalar): Tensor { return ops.div(this, other); }
+  pow(exponent: number): Tensor { return ops.pow(this, exponent); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  relu(): Tensor { return ops.relu(this); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  mm(other: Tensor): Tensor { return ops.matmul(this, other); }
+  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
+
+  // ---- comparison (no gradient) ---------------------------------------------------------------
+  eq(other: TensorOrScalar): Tensor { return ops.compare("eq", this, other); }
+  ne(other: TensorOrScalar): Tensor { return ops.compare("ne", this, other); }
+  lt(other: TensorOrScalar): Tensor { return ops.compare("lt", this, other); }
+  le(other: TensorOrScalar): Tensor { return ops.compare("le", this, other); }
+  gt(other: TensorOrScalar): Tensor { return ops.compare("gt", this, other); }
+  ge(other: TensorOrScalar): Tensor { return ops.compare("ge", this, other); }
+
+  // ---- reductions -----------------------------------------------------------------------------
+  sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): ops.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
+    return dim === undefined ? ops.maxAll(this) : ops.maxDim(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): ops.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
+    return dim === undefined ? ops.neg(ops.maxAll(ops.neg(this))) : ops.minDim(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
+
+  // ---- printing -------------------------------------------------------------------------------
+  toString(): string { return formatTensor(this); }
+  [inspect.custom](): string { return formatTensor(this); }
+  [DISPLAY](): MimeBundle { return { "text/plain": formatTensor(this) }; }
+}
+
+export function isIdentity(perm: readonly number[]): boolean {
+  for (let i = 0; i < perm.length; i++) if (perm[i] !== i) return false;
+  return true;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** A negative dim counts from the end, as in PyTorch. */
+export function normDim(dim: number, rank: number): number {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+    throw new RuntimeError(`Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
+  }
+  return dim < 0 ? dim + r : dim;
+}
+
+function flatArgs(args: (number | number[])[]): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
+}
+
+/** Wraps a backend tensor; records a node when `inputs` require grad. */
+export function result(handle: tf.Tensor, perm: Perm, name: string, inputs: Tensor[], backward: Parameters<typeof attach>[3], saved?: tf.Tensor[]): Tensor {
+  return attach(new Tensor(handle, perm), name, inputs, backward, saved);
+}

@@ -1,0 +1,117 @@
+/**
+ * The `torch` namespace: tensors, autograd switches, devices, and torch.nn / torch.optim.
+ * PyTorch's one-word names stay; multi-word ones are camelCase (manualSeed, noGrad, isAvailable).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend, backendInfo, type BackendInfo, type BackendOptions } from "./backend";
+import { Tensor as TensorClass, type DType, type TensorOrScalar } from "./tensor/tensor";
+import { TensorFactory } from "./tensor/creation";
+import { isGradEnabled as gradEnabled, withGradMode } from "./tensor/autograd";
+import { isCudaAvailable, setCudaAvailable } from "./tensor/device";
+import { collectGarbage as collect } from "./tensor/memory";
+import { manualSeed as seedGenerator, randperm as permutation } from "./tensor/random";
+import * as ops from "./ops";
+
+export { Size } from "./tensor/size";
+export { Device, device } from "./tensor/device";
+export { RuntimeError, ValueError, IndexError, TorchError } from "./tensor/errors";
+export { tensor, zeros, ones, full, rand, randn, arange, zerosLike, onesLike, randnLike, type TensorOptions } from "./tensor/creation";
+export type { DType, Nested } from "./tensor/tensor";
+export type { ValuesIndices, IndexItem } from "./ops";
+export * as nn from "./nn";
+export * as optim from "./optim";
+
+/** The tensor type, and `torch.Tensor([...])`, the float32 constructor (with or without `new`). */
+export type Tensor = TensorClass;
+export const Tensor = TensorFactory;
+
+export const float32: DType = "float32";
+export const float: DType = "float32";
+export const int64: DType = "int64";
+export const long: DType = "int64";
+export const bool: DType = "bool";
+
+/**
+ * Starts the fastest compute backend available (CUDA through tfjs-node-gpu, TensorFlow through
+ * tfjs-node, else the embedded wasm backend). The kernel awaits it before the first cell; scripts
+ * should `await torch.ready()` once at the top (until then, tensors run on the slow pure-JS backend).
+ */
+export async function ready(opts: BackendOptions = {}): Promise<BackendInfo> {
+  const info = await initBackend(opts);
+  setCudaAvailable(info.cuda);
+  return info;
+}
+
+export { backendInfo };
+
+export const cuda = {
+  isAvailable: (): boolean => isCudaAvailable(),
+  deviceCount: (): number => (isCudaAvailable() ? 1 : 0),
+};
+
+export function manualSeed(seed: number): void {
+  seedGenerator(seed);
+}
+
+export function randperm(n: number): TensorClass {
+  return new TensorClass(tf.tensor(permutation(n), [n], "int32"));
+}
+
+/** `with torch.no_grad():` → `torch.noGrad(() => { ... })`; async functions work too (await the result). */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+export function isGradEnabled(): boolean {
+  return gradEnabled();
+}
+
+/** Backend memory in use: tensors and bytes (as tf.memory()). */
+export function memory(): { numTensors: number; numBytes: number } {
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}
+
+/** Frees the buffers of tensors that nothing refers to any more (runs automatically under memory pressure). */
+export function collectGarbage(): void {
+  collect();
+}
+
+// ---- functions that mirror Tensor methods ------------------------------------------------------
+export const cat = ops.cat;
+export const stack = ops.stack;
+export const max = ops.max;
+export const argmax = (x: TensorClass, dim?: number, keepdim = false) => ops.argmax(x, dim, keepdim);
+export const sum = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.sum(x, dim, keepdim);
+export const mean = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.mean(x, dim, keepdim);
+export const add = (a: TensorOrScalar, b: TensorOrScalar) => ops.add(a, b);
+export const sub = (a: TensorOrScalar, b: TensorOrScalar) => ops.sub(a, b);
+export const mul = (a: TensorOrScalar, b: TensorOrScalar) => ops.mul(a, b);
+export const div = (a: TensorOrScalar, b: TensorOrScalar) => ops.div(a, b);
+export const matmul = ops.matmul;
+export const mm = ops.matmul;
+export const flatten = (x: TensorClass, startDim = 0, endDim = -1) => ops.flatten(x, startDim, endDim);
+export const transpose = ops.transpose;
+export const permute = (x: TensorClass, dims: number[]) => ops.permute(x, dims);
+export const exp = ops.exp;
+export const log = ops.log;
+export const sqrt = ops.sqrt;
+export const abs = ops.abs;
+export const relu = ops.relu;
+export const sigmoid = ops.sigmoid;
+export const tanh = ops.tanh;
+export const softmax = ops.softmax;
+export const logSoftmax = ops.logSoftmax;
+export const eq = (a: TensorClass, b: TensorOrScalar) => ops.compare("eq", a, b);
+export const pow = ops.pow;
+export const neg = ops.neg;
+export const clone = (x: TensorClass) => ops.clone(x);
+export const conv2d = ops.conv2d;
+export function isTensor(v: unknown): v is TensorClass {
+  return v instanceof TensorClass;
+}
+export function numel(x: TensorClass): number {
+  return x.numel();
+}
