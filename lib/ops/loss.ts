@@ -19,10 +19,15 @@ function reduce(losses: tf.Tensor, r: Reduction): tf.Tensor {
   return r === "mean" ? tf.mean(losses) : r === "sum" ? tf.sum(losses) : losses;
 }
 
-/** The upstream gradient spread back over the per-element losses. */
+/** The upstream gradient spread back over the per-element losses (a scalar broadcasts). */
 function spread(gy: tf.Tensor, shape: number[], r: Reduction): tf.Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
   return r === "none" ? tf.reshape(gy, shape) : r === "mean" ? tf.div(gy, n) : gy;
+}
+
+/** Per-sample upstream gradient of an (N, C) loss, shaped to broadcast over classes. */
+function perSample(gy: tf.Tensor, n: number, r: Reduction): tf.Tensor {
+  return r === "none" ? tf.reshape(gy, [n, 1]) : spread(gy, [n], r);
 }
 
 /** Class targets of an (N, C) input, checked to be in range. */
@@ -54,7 +59,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: LossOptions = 
   const n = input.shape[0];
   return result(loss, null, "NllLossBackward0", [input], (gy) => {
     // d/dx = (softmax - onehot) * upstream per sample
-    const g = tf.reshape(spread(gy, [n], r), [n, 1]);
+    const g = perSample(gy, n, r);
     return [toPhys(tf.mul(tf.sub(tf.exp(logp), hot), g), perm)];
   }, [logp, hot]);
 }
@@ -67,7 +72,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
   const loss = tf.tidy(() => reduce(tf.neg(tf.sum(tf.mul(contig(input), hot), 1)), r));
   const n = input.shape[0];
   return result(loss, null, "NllLossBackward0", [input], (gy) =>
-    [toPhys(tf.mul(tf.neg(hot), tf.reshape(spread(gy, [n], r), [n, 1])), perm)], [hot]);
+    [toPhys(tf.mul(tf.neg(hot), perSample(gy, n, r)), perm)], [hot]);
 }
 
 function sameShapes(input: Tensor, target: Tensor, what: string): void {

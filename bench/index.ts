@@ -1,0 +1,41 @@
+/**
+ * `npm run bench`: every benchmark, one after another, in one process run (so the machine and
+ * date are the same for nnlab and its yardsticks). `npm run bench -- step kernel` runs a subset.
+ * Results are printed and written to out/bench.json.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** Benchmark modules in bench/, in the order they run. */
+const SUITES = ["step", "backend", "training", "kernel", "plot"];
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const suites = wanted.length ? SUITES.filter((s) => wanted.includes(s)) : SUITES;
+  const machine = `${os.cpus()[0]?.model ?? "cpu"}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  console.log(`nnlab benchmarks — ${new Date().toISOString()} — ${machine}\n`);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine };
+  for (const name of suites) {
+    let mod: { run?: () => Promise<Record<string, number | string>> };
+    try {
+      mod = await import(path.join(__dirname, `${name}.js`));
+    } catch {
+      console.log(`[${name}] not built, skipped\n`);
+      continue;
+    }
+    if (typeof mod.run !== "function") continue;
+    console.log(`[${name}]`);
+    results[name] = await mod.run();
+    console.log();
+  }
+  const out = path.join(__dirname, "..", "..", "out");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, "bench.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(`results written to out/bench.json`);
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
