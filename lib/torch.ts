@@ -83,7 +83,11 @@ export function collectGarbage(): void {
 export const cat = ops.cat;
 export const stack = ops.stack;
 export const max = ops.max;
-export const argmax = (x: TensorClass, dim?: number, keepdim = false) => ops.argmax(x, dim, keepdim);
+export function argmax(x: TensorClass, dim?: ops.DimArg, keepdim = false): TensorClass {
+  if (dim === undefined) return ops.argmax(x);
+  const a = ops.dimArg(dim, keepdim);
+  return ops.argmax(x, a.dim, a.keepdim);
+}
 export const sum = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.sum(x, dim, keepdim);
 export const mean = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.mean(x, dim, keepdim);
 export const add = (a: TensorOrScalar, b: TensorOrScalar) => ops.add(a, b);
@@ -102,8 +106,8 @@ export const abs = ops.abs;
 export const relu = ops.relu;
 export const sigmoid = ops.sigmoid;
 export const tanh = ops.tanh;
-export const softmax = ops.softmax;
-export const logSoftmax = ops.logSoftmax;
+export const softmax = (x: TensorClass, dim: ops.DimArg) => ops.softmax(x, ops.dimArg(dim).dim);
+export const logSoftmax = (x: TensorClass, dim: ops.DimArg) => ops.logSoftmax(x, ops.dimArg(dim).dim);
 export const eq = (a: TensorClass, b: TensorOrScalar) => ops.compare("eq", a, b);
 export const pow = ops.pow;
 export const neg = ops.neg;

@@ -3,10 +3,13 @@ import * as ops from "../ops";
 import type { Tensor } from "../tensor/tensor";
 import type { Pair } from "../ops/conv";
 
-export { conv2d, linear, softmax, logSoftmax, crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits, batchNorm } from "../ops";
+export { conv2d, linear, crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits, batchNorm } from "../ops";
 export type { Conv2dOptions, Pool2dOptions, LossOptions, Reduction, BatchNormOptions } from "../ops";
 
 export const relu = (x: Tensor): Tensor => ops.relu(x);
+/** `F.softmax(x, 1)` or `F.softmax(x, { dim: 1 })`. */
+export const softmax = (x: Tensor, dim: ops.DimArg): Tensor => ops.softmax(x, ops.dimArg(dim).dim);
+export const logSoftmax = (x: Tensor, dim: ops.DimArg): Tensor => ops.logSoftmax(x, ops.dimArg(dim).dim);
 export const sigmoid = (x: Tensor): Tensor => ops.sigmoid(x);
 export const tanh = (x: Tensor): Tensor => ops.tanh(x);
 

@@ -68,15 +68,13 @@ export function maxAll(x: Tensor): Tensor {
 
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());
-  const c = contig(x);
-  const src = largest ? c : tf.neg(c);
-  const idx = tf.argMax(src, d);
   const shape = [...x.shape];
   const outShape = keepdim ? keptShape(shape, [d]) : shape.filter((_, i) => i !== d);
-  const valuesH = tf.reshape(largest ? tf.max(c, d) : tf.min(c, d), outShape);
-  const indicesH = tf.reshape(idx, outShape);
-  if (!largest) src.dispose();
-  if (x._perm) c.dispose();
+  const [valuesH, indicesH] = tf.tidy(() => {
+    const c = contig(x);
+    const idx = tf.argMax(largest ? c : tf.neg(c), d);
+    return [tf.reshape(largest ? tf.max(c, d) : tf.min(c, d), outShape), tf.reshape(idx, outShape)];
+  });
   const perm = x._perm;
   const indices = new Tensor(indicesH);
   const values = result(valuesH, null, largest ? "MaxBackward0" : "MinBackward0", [x, indices], (gy) => {
@@ -102,9 +100,18 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return extremeDim(x, dim, keepdim, true).indices;
 }
 
-/** `torch.max(t)` or `torch.max(t, dim)`. */
+/** A dim given positionally or as PyTorch's keyword: `torch.max(t, 1)` or `torch.max(t, { dim: 1 })`. */
+export type DimArg = number | { dim: number; keepdim?: boolean };
+
+export function dimArg(arg: DimArg, keepdim = false): { dim: number; keepdim: boolean } {
+  return typeof arg === "number" ? { dim: arg, keepdim } : { dim: arg.dim, keepdim: arg.keepdim ?? keepdim };
+}
+
+/** `torch.max(t)`, or `torch.max(t, dim)` → `[values, indices]`. */
 export function max(x: Tensor): Tensor;
-export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
-export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
-  return dim === undefined ? maxAll(x) : maxDim(x, dim, keepdim);
+export function max(x: Tensor, dim: DimArg, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: DimArg, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return maxAll(x);
+  const a = dimArg(dim, keepdim);
+  return maxDim(x, a.dim, a.keepdim);
 }

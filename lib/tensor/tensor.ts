@@ -101,7 +101,12 @@ export class Tensor {
   /** Values in logical row-major order. */
   dataSync(): Float32Array | Int32Array | Uint8Array {
     if (!this._perm) return this._h.dataSync() as Float32Array | Int32Array | Uint8Array;
-    return tf.tidy(() => ops.contig(this)).dataSync() as Float32Array | Int32Array | Uint8Array;
+    const logical = ops.contig(this);
+    try {
+      return logical.dataSync() as Float32Array | Int32Array | Uint8Array;
+    } finally {
+      logical.dispose();
+    }
   }
 
   item(): number {
