@@ -10,3 +10,5 @@ export const F = torch.nn.functional;
 export const optim = torch.optim;
 export { Tensor } from "./tensor/tensor";
 export { DISPLAY, toBundle, setDisplaySink, getDisplaySink, type DisplaySink, type MimeBundle } from "./display/protocol";
+export { display, clearOutput, flushDisplays, type DisplayHandle } from "./display";
+export * as plot from "./plot";

@@ -1,0 +1,80 @@
+/** A chart: a Vega-Lite v5 spec that displays itself as one bundle (spec, SVG, PNG, text). */
+import { inspect } from "node:util";
+import type { TopLevelSpec } from "vega-lite";
+import { DISPLAY, type DisplayMetadata, type Displayable, type MimeBundle } from "../display/protocol";
+import { DisplayError } from "../display/errors";
+import { svgToPng } from "../display/raster";
+import { renderSvg, type RenderedSvg } from "./vega";
+
+export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
+export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
+/** PNGs are drawn at twice the chart's size and shown at its size, so they stay sharp on HiDPI screens. */
+const PNG_ZOOM = 2;
+
+/** Checks a spec can go out as `application/vnd.vegalite.v5+json` and be drawn in the kernel. */
+export function checkSpec(spec: TopLevelSpec): TopLevelSpec {
+  const schema = (spec as { $schema?: unknown }).$schema;
+  if (schema !== undefined && !/\/vega-lite\/v5(\.\d+)*\.json$/.test(String(schema))) {
+    throw new DisplayError(`the spec's $schema is ${String(schema)}; notebook front ends render Vega-Lite v5 only: ` +
+      `use ${VEGA_LITE_SCHEMA} and v5 features`);
+  }
+  const url = findDataUrl(spec);
+  if (url !== undefined) {
+    throw new DisplayError(`the spec loads data from ${url}; charts are drawn in the kernel without I/O: pass the rows inline as data: { values: [...] }`);
+  }
+  return schema === undefined ? { $schema: VEGA_LITE_SCHEMA, ...spec } as TopLevelSpec : spec;
+}
+
+function findDataUrl(node: unknown): string | undefined {
+  if (typeof node !== "object" || node === null) return undefined;
+  const data = (node as { data?: { url?: unknown } }).data;
+  if (typeof data === "object" && data !== null && typeof data.url === "string") return data.url;
+  for (const child of Object.values(node)) {
+    const url = findDataUrl(child);
+    if (url !== undefined) return url;
+  }
+  return undefined;
+}
+
+export class Chart implements Displayable {
+  readonly spec: TopLevelSpec;
+  private rendered?: RenderedSvg;
+  private png?: Buffer;
+
+  /** `description` is the one-line `text/plain` of the bundle. */
+  constructor(spec: TopLevelSpec, readonly description: string) {
+    this.spec = checkSpec(spec);
+  }
+
+  /** The chart as SVG, drawn by vega's headless renderer (cached). */
+  toSVG(): string {
+    return this.draw().svg;
+  }
+
+  /** The chart as PNG bytes at `PNG_ZOOM` times its size (cached). */
+  toPNG(): Buffer {
+    return this.png ??= svgToPng(this.draw().svg, PNG_ZOOM);
+  }
+
+  private draw(): RenderedSvg {
+    return this.rendered ??= renderSvg(this.spec);
+  }
+
+  [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
+    const { width, height } = this.draw();
+    return {
+      data: {
+        [VEGA_LITE_MIME]: this.spec,
+        "image/svg+xml": this.toSVG(),
+        "image/png": this.toPNG().toString("base64"),
+        "text/plain": this.description,
+      },
+      // Front ends show the 2× PNG at the chart's own size.
+      metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } },
+    };
+  }
+
+  [inspect.custom](): string {
+    return this.description;
+  }
+}

@@ -1,0 +1,67 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { consoleSink, setDisplaySink } from "../../lib/display/protocol";
+import { flushDisplays } from "../../lib/display/pending";
+import { VEGA_LITE_MIME } from "../../lib/plot/chart";
+import { downsample, live } from "../../lib/plot/live";
+import { recordingSink, type SentMessage } from "../display/pngTools";
+import { checkChartBundle, svgTexts } from "./chartTools";
+
+function recording(run: (sent: SentMessage[]) => void): void {
+  const { sink, sent } = recordingSink();
+  setDisplaySink(sink);
+  try { run(sent); } finally { setDisplaySink(consoleSink); }
+}
+
+const rowsOf = (m: SentMessage) => (m.data![VEGA_LITE_MIME] as { data: { values: { x: number; y: number; series: string }[] } }).data.values;
+
+test("a live curve sends one display_data, then only update_display_data with the same id", () => recording((sent) => {
+  const curve = live({ title: "Training", budget: 1 });
+  for (let step = 0; step < 5; step++) curve.push({ step, loss: 1 / (step + 1) });
+  flushDisplays();
+  assert.equal(sent[0]!.kind, "display");
+  assert.match(sent[0]!.displayId!, /^[0-9a-f]{32}$/);
+  assert.equal(sent[0]!.data!["text/plain"], 'Live chart "Training": no points yet');
+  assert.ok(sent.length >= 2);
+  for (const m of sent.slice(1)) assert.deepEqual([m.kind, m.displayId], ["update", sent[0]!.displayId]);
+  const last = sent.at(-1)!;
+  checkChartBundle({ [Symbol.for("Jupyter.display")]: () => ({ data: last.data, metadata: last.metadata }) });
+  assert.equal(last.data!["text/plain"], 'Live chart "Training": loss 0.2000 at step 4');
+  assert.deepEqual(rowsOf(last).map((r) => [r.x, r.y]), [[0, 1], [1, 0.5], [2, 1 / 3], [3, 0.25], [4, 0.2]]);
+  assert.ok(svgTexts(last.data!["image/svg+xml"] as string).includes("step"));
+}));
+
+test("throttled: between draws points only accumulate; flushDisplays draws the final state once", () => recording((sent) => {
+  // A budget this small puts the next draw hours away: every push waits for the flush.
+  const curve = live({ budget: 1e-9 });
+  for (let epoch = 1; epoch <= 3; epoch++) curve.push({ epoch, accuracy: 0.9 + epoch / 100, testAccuracy: 0.85 + epoch / 100 });
+  assert.deepEqual(sent.map((m) => m.kind), ["display"]);
+  flushDisplays();
+  flushDisplays();
+  curve.flush();
+  assert.deepEqual(sent.map((m) => m.kind), ["display", "update"]);
+  assert.equal(sent[1]!.data!["text/plain"], "Live chart: accuracy 0.9300, testAccuracy 0.8800 at epoch 3");
+  assert.deepEqual(rowsOf(sent[1]!).map((r) => `${r.series}@${r.x}`),
+    ["accuracy@1", "accuracy@2", "accuracy@3", "testAccuracy@1", "testAccuracy@2", "testAccuracy@3"]);
+  assert.deepEqual(curve.stats.points, 3);
+  assert.equal(curve.stats.draws, 2);
+}));
+
+test("without a step/epoch field, x counts the pushes; bad points are refused with the fix", () => recording(() => {
+  const curve = live({ budget: 1e-9 });
+  curve.push({ loss: 3 });
+  curve.push({ loss: 2 });
+  assert.deepEqual(curve.chart().spec.data && (curve.chart().spec as { data: { values: { x: number }[] } }).data.values.map((r) => r.x), [0, 1]);
+  assert.throws(() => curve.push({ loss: "0.5" as unknown as number }), {
+    name: "DisplayError", message: "live chart field \"loss\" is '0.5'; push numbers (use loss.item())",
+  });
+  const stepped = live({ x: "iter", budget: 1e-9 });
+  assert.throws(() => stepped.push({ step: 1, loss: 1 }), { message: 'live chart point { step: 1, loss: 1 } has no number in its x field "iter"; push { iter: ..., ... }' });
+  assert.throws(() => live({ budget: 0 }), { message: "budget must be in (0, 1], got 0" });
+  flushDisplays();
+}));
+
+test("downsample averages equal chunks down to at most maxPoints", () => {
+  assert.deepEqual(downsample([0, 1, 2, 3, 4], [10, 20, 30, 40, 50], 2), [[1, 3.5], [20, 45]]);
+  assert.deepEqual(downsample([0, 1], [5, 6], 2), [[0, 1], [5, 6]]);
+});
