@@ -123,24 +123,26 @@ export function index(x: Tensor, idx: IndexItem[]): Tensor {
   const perm = x._perm;
   const h = tf.tidy(() => tf.reshape(tf.stridedSlice(contig(x), begin, end, strides), outShape));
   return result(h, null, "SliceBackward0", [x], (gy) => {
-    // Scatter back: place the slice inside zeros of the input's shape.
-    const picked = begin.map((b, i) => Math.ceil((end[i] - b) / strides[i]));
-    let g = tf.reshape(gy, picked);
-    if (strides.some((s) => s !== 1)) {
-      const idxs = strides.map((s, i) => tf.range(begin[i], end[i], s, "int32"));
-      g = scatterStrided(g, idxs, shape);
-      return [toPhys(g, perm)];
-    }
-    const pads = begin.map((b, i) => [b, shape[i] - end[i]] as [number, number]);
-    return [toPhys(tf.pad(g, pads), perm)];
+    // Scatter back: spread each strided dim with zeros, then pad to the input's shape.
+    let g = tf.reshape(gy, begin.map((b, i) => Math.ceil((end[i] - b) / strides[i])));
+    begin.forEach((b, i) => { g = unslice(g, i, b, end[i], strides[i], shape[i]); });
+    return [toPhys(g, perm)];
   });
 }
 
-/** Places `g` at the positions idxs[0] x idxs[1] x ... of a zero tensor of `shape`. */
-function scatterStrided(g: tf.Tensor, idxs: tf.Tensor[], shape: number[]): tf.Tensor {
-  const grids = tf.meshgrid(...(idxs as [tf.Tensor])) as tf.Tensor[];
-  const coords = tf.stack(grids.map((t) => tf.reshape(t, [-1])), 1);
-  return tf.scatterND(coords, tf.reshape(g, [-1]), shape);
+/** The gradient of taking begin:end:step along `axis` of a dim of `size`: zeros where nothing was taken. */
+function unslice(g: tf.Tensor, axis: number, begin: number, end: number, step: number, size: number): tf.Tensor {
+  const pads = (before: number, after: number, at: number, rank: number) =>
+    Array.from({ length: rank }, (_, k) => (k === at ? [before, after] : [0, 0]) as [number, number]);
+  if (step > 1) {
+    const shape = g.shape;
+    const m = shape[axis];
+    const split = [...shape.slice(0, axis), m, 1, ...shape.slice(axis + 1)];
+    const spread = tf.pad(tf.reshape(g, split), pads(0, step - 1, axis + 1, split.length));
+    const merged = tf.reshape(spread, [...shape.slice(0, axis), m * step, ...shape.slice(axis + 1)]);
+    g = tf.slice(merged, shape.map((_, k) => 0), shape.map((d, k) => (k === axis ? end - begin : -1)));
+  }
+  return tf.pad(g, pads(begin, size - end, axis, g.rank));
 }
 
 export function select(x: Tensor, dim: number, i: number): Tensor {

@@ -119,6 +119,22 @@ function reverseTopological(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
+/**
+ * Gives every returned gradient its own handle: a backward may pass `gy` straight through
+ * (add, permute) or return one tensor for two inputs. `gy` is freed unless passed on.
+ */
+function ownEach(grads: (tf.Tensor | null)[], gy: tf.Tensor): (tf.Tensor | null)[] {
+  const seen = new Set<tf.Tensor>();
+  const owned = grads.map((gi) => {
+    if (!gi) return gi;
+    const mine = seen.has(gi) ? tf.clone(gi) : gi;
+    seen.add(gi);
+    return mine;
+  });
+  if (!seen.has(gy)) gy.dispose();
+  return owned;
+}
+
 /** `tensor.backward(gradient?, { retainGraph })`. `seed` is in root's physical layout. */
 export function runBackward(root: Tensor, seed: tf.Tensor, retainGraph: boolean): void {
   const grads = new Map<Tensor, tf.Tensor>([[root, seed]]);
@@ -140,8 +156,7 @@ export function runBackward(root: Tensor, seed: tf.Tensor, retainGraph: boolean)
           "backward through the graph a second time.");
       }
       const backward = node.backward;
-      const inputGrads = tf.tidy(() => backward(g) as tf.Tensor[]) as (tf.Tensor | null)[];
-      g.dispose();
+      const inputGrads = ownEach(tf.tidy(() => backward(g) as tf.Tensor[]) as (tf.Tensor | null)[], g);
       node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi) return;

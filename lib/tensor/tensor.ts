@@ -11,7 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
-import { RuntimeError, shapeStr } from "./errors";
+import { IndexError, RuntimeError, shapeStr } from "./errors";
 import { Storage, track } from "./memory";
 import { formatTensor } from "./print";
 import { Size } from "./size";
@@ -307,7 +307,7 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 export function normDim(dim: number, rank: number): number {
   const r = Math.max(rank, 1);
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
-    throw new RuntimeError(`Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
+    throw new IndexError(`Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + r : dim;
 }

@@ -1,0 +1,150 @@
+import os from "node:os";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import "@tensorflow/tfjs-backend-wasm";
+import { startNative } from "./native";
+import { quietly } from "./quiet";
+import { registerWasmKernels } from "./wasm/register";
+import { removeWasm, startWasm } from "./wasm-threads";
+
+export type BackendName = "tensorflow-gpu" | "tensorflow" | "wasm" | "cpu";
+export type BackendPreference = "auto" | "cuda" | "tensorflow" | "wasm" | "cpu";
+export interface BackendInfo {
+  name: BackendName;
+  cuda: boolean;
+  /** Threads the backend computes with (wasm: XNNPACK pool size; tensorflow: the machine's cores). */
+  threads: number;
+}
+export interface BackendOptions {
+  prefer?: BackendPreference;
+  /** wasm only; default: every core the machine has. */
+  threads?: number;
+}
+
+const preferences: readonly BackendPreference[] = ["auto", "cuda", "tensorflow", "wasm", "cpu"];
+
+export class BackendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackendError";
+  }
+}
+
+// The cpu backend greets its first tensor with a "you are running TensorFlow.js in Node.js" banner
+// on stderr; nnlab picks its backend itself, so every cpu backend made here starts without it.
+const cpuEntry = tf.engine().registryFactory["cpu"];
+const makeCpu = cpuEntry.factory;
+cpuEntry.factory = () => Object.assign(makeCpu() as tf.KernelBackend, { firstUse: false });
+
+let current: BackendInfo | undefined;
+/** initBackend calls run one after the other: two starts of the wasm module at once would clash. */
+let queue: Promise<unknown> = Promise.resolve();
+/** Why each backend tried before the current one was passed over, and what tfjs printed while starting. */
+const notes: string[] = [];
+
+/**
+ * Picks and starts the compute backend. "auto": tfjs-node-gpu on a CUDA device, then tfjs-node,
+ * then wasm (XNNPACK, multithreaded, with nnlab's training kernels), and pure-JS cpu last.
+ * NNLAB_BACKEND=auto|cuda|tensorflow|wasm|cpu overrides `prefer`. Nothing is printed: reasons
+ * for passing a backend over are in `backendNotes()`. Starting wasm anew (other thread count)
+ * disposes the tensors held by the previous wasm backend.
+ */
+export function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
+  const run = queue.then(() => selectBackend(opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function selectBackend(opts: BackendOptions): Promise<BackendInfo> {
+  const prefer = preference(opts.prefer);
+  if (opts.threads !== undefined) checkThreads(opts.threads);
+  if (current !== undefined && satisfies(current, prefer, opts.threads) && tf.getBackend() === engineName(current)) return current;
+  const threads = opts.threads ?? os.availableParallelism();
+  current = await quietly(notes, () => start(prefer, threads));
+  return current;
+}
+
+/** The backend `initBackend` started. */
+export function backendInfo(): BackendInfo {
+  if (current === undefined) throw new BackendError("no backend started yet: call `await initBackend()` first");
+  return current;
+}
+
+export function backendNotes(): readonly string[] {
+  return notes;
+}
+
+/** Disposes the wasm backend and ends its worker threads; `initBackend` can start it again. */
+export function shutdownBackend(): void {
+  removeWasm();
+  current = undefined;
+}
+
+function preference(requested: BackendPreference | undefined): BackendPreference {
+  const fromEnv = process.env["NNLAB_BACKEND"];
+  const chosen = fromEnv !== undefined && fromEnv !== "" ? fromEnv : (requested ?? "auto");
+  if (!preferences.includes(chosen as BackendPreference)) {
+    const source = fromEnv ? "NNLAB_BACKEND" : "prefer";
+    throw new BackendError(`${source} is '${chosen}'; use one of ${preferences.join(", ")}`);
+  }
+  return chosen as BackendPreference;
+}
+
+function checkThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) throw new BackendError(`threads must be a whole number >= 1, got ${threads}`);
+}
+
+/** Whether the running backend answers the request; "auto" takes any, so a lazy initBackend() keeps a user's choice. */
+function satisfies(info: BackendInfo, prefer: BackendPreference, threads: number | undefined): boolean {
+  const threadsMatch = threads === undefined || info.name !== "wasm" || info.threads === threads;
+  switch (prefer) {
+    case "auto": return threadsMatch;
+    case "cuda": return info.cuda;
+    case "tensorflow": return info.name === "tensorflow" || info.name === "tensorflow-gpu";
+    case "wasm": return info.name === "wasm" && threadsMatch;
+    case "cpu": return info.name === "cpu";
+  }
+}
+
+function engineName(info: BackendInfo): string {
+  return info.name === "tensorflow-gpu" ? "tensorflow" : info.name;
+}
+
+async function start(prefer: BackendPreference, threads: number): Promise<BackendInfo> {
+  notes.length = 0;
+  if (prefer === "auto" || prefer === "cuda" || prefer === "tensorflow") {
+    const native = await startNativeBackend(prefer);
+    if (native !== undefined) return native;
+  }
+  if (prefer === "auto" || prefer === "wasm") {
+    try {
+      registerWasmKernels();
+      return { name: "wasm", cuda: false, threads: await startWasm(threads) };
+    } catch (e) {
+      if (prefer === "wasm") throw e;
+      notes.push(`wasm: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (!(await tf.setBackend("cpu"))) throw new BackendError("the pure-JS cpu backend failed to start");
+  return { name: "cpu", cuda: false, threads: 1 };
+}
+
+async function startNativeBackend(prefer: "auto" | "cuda" | "tensorflow"): Promise<BackendInfo | undefined> {
+  const packages = prefer === "tensorflow" ? (["@tensorflow/tfjs-node"] as const) : (["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const);
+  const failures: string[] = [];
+  for (const pkg of packages) {
+    const outcome = await startNative(pkg);
+    if ("failed" in outcome) {
+      failures.push(outcome.failed);
+      continue;
+    }
+    if (prefer === "cuda" && !outcome.cuda) {
+      failures.push(`${pkg}: loaded but runs on the CPU (CUDA 11.2 and cuDNN 8.1 are needed)`);
+      break;
+    }
+    return { name: outcome.cuda ? "tensorflow-gpu" : "tensorflow", cuda: outcome.cuda, threads: os.availableParallelism() };
+  }
+  notes.push(...failures);
+  if (prefer === "auto") return undefined;
+  throw new BackendError(`${prefer} backend unavailable (${failures.join("; ")}); install it or unset NNLAB_BACKEND / prefer`);
+}

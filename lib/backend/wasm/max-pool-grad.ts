@@ -1,0 +1,82 @@
+import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { heapOffset, simdKernels } from "./simd";
+
+export class MaxPoolGradDtypeError extends Error {
+  constructor(dtype: string) {
+    super(`MaxPoolGrad on the wasm backend takes float32 input, got ${dtype}: cast the input to float32`);
+    this.name = "MaxPoolGradDtypeError";
+  }
+}
+
+/**
+ * Routes dy to the first maximum of each window (the cpu backend's and PyTorch's rule), summing where
+ * windows overlap: the shipped kernel starts its running maximum at the smallest positive float, so
+ * windows whose maximum is <= 0 sent their gradient to element 0. The 2x2 / stride 2 pool runs in
+ * nnlab's SIMD kernel (~10x a JS loop); other windows in a JS loop over the wasm heap.
+ */
+function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: MaxPoolGradAttrs }): TensorInfo {
+  const { inputs: { dy, input }, backend, attrs } = args;
+  if (input.dtype !== "float32") throw new MaxPoolGradDtypeError(input.dtype);
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const dx = backend.makeOutput(input.shape, "float32");
+  // The view is made after makeOutput: a heap growth replaces the buffer.
+  const out = backend.typedArrayFromHeap(dx) as Float32Array;
+  const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
+  const tiled2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * oh <= h && 2 * ow <= w;
+  if (tiled2x2) {
+    if (2 * oh < h || 2 * ow < w) out.fill(0); // a last row or column in no window
+    const at = (t: TensorInfo): number => heapOffset(backend, t.dataId);
+    simdKernels(backend).maxPoolGrad2x2(at(input), at(dy), at(dx), info.batchSize, h, w, info.inChannels, oh, ow);
+  } else {
+    routeToFirstMax(backend.typedArrayFromHeap(input) as Float32Array, backend.typedArrayFromHeap(dy) as Float32Array, out, info);
+  }
+  return dx;
+}
+
+/** NHWC loops; channels innermost so every read is sequential. */
+function routeToFirstMax(x: Float32Array, dy: Float32Array, dx: Float32Array, info: backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { effectiveFilterHeight: fh, effectiveFilterWidth: fw, dilationHeight, dilationWidth } = info;
+  const { top, left } = info.padInfo;
+  const best = new Float32Array(c);
+  const where = new Int32Array(c);
+  dx.fill(0);
+  let dyAt = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const image = n * inHeight;
+    for (let oh = 0; oh < outHeight; oh++) {
+      const h0 = oh * strideHeight - top;
+      for (let ow = 0; ow < outWidth; ow++, dyAt += c) {
+        const w0 = ow * strideWidth - left;
+        best.fill(-Infinity);
+        where.fill(-1);
+        for (let kh = 0; kh < fh; kh += dilationHeight) {
+          const ih = h0 + kh;
+          if (ih < 0 || ih >= inHeight) continue;
+          for (let kw = 0; kw < fw; kw += dilationWidth) {
+            const iw = w0 + kw;
+            if (iw < 0 || iw >= inWidth) continue;
+            const at = ((image + ih) * inWidth + iw) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[at + ch];
+              if (v > best[ch]) {
+                best[ch] = v;
+                where[ch] = at + ch;
+              }
+            }
+          }
+        }
+        for (let ch = 0; ch < c; ch++) if (where[ch] >= 0) dx[where[ch]] += dy[dyAt + ch];
+      }
+    }
+  }
+}
+
+export const maxPoolGradConfig: KernelConfig = {
+  kernelName: MaxPoolGrad,
+  backendName: "wasm",
+  kernelFunc: maxPoolGrad as unknown as KernelFunc,
+};

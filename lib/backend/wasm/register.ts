@@ -1,0 +1,27 @@
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
+import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
+import { depthwiseBackpropFilterConfig } from "./depthwise-backprop-filter";
+import { depthwiseBackpropInputConfig } from "./depthwise-backprop-input";
+import { batchMatMulConfig, fusedMatMulConfig } from "./mat-mul";
+import { maxPoolGradConfig } from "./max-pool-grad";
+
+/** Kernels nnlab adds to (or replaces in) the wasm backend. */
+export const wasmKernels: readonly KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  conv2dBackpropInputConfig,
+  depthwiseBackpropFilterConfig,
+  depthwiseBackpropInputConfig,
+  maxPoolGradConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+];
+
+/** Idempotent: replaces whatever is registered under the same names (tfjs warns on double registration). */
+export function registerWasmKernels(): void {
+  for (const config of wasmKernels) {
+    if (getKernel(config.kernelName, config.backendName) === config) continue;
+    if (getKernel(config.kernelName, config.backendName) !== undefined) unregisterKernel(config.kernelName, config.backendName);
+    registerKernel(config);
+  }
+}

@@ -1,0 +1,2 @@
+/** `torchvision.datasets`. */
+export { MNIST, MNISTDataset, MNIST_CLASSES, bundledMnistFolder, type MNISTOptions } from "./mnist";
