@@ -4,7 +4,7 @@
  */
 import { torch, nn, optim } from "../lib/index";
 import type { Module } from "../lib/nn/module";
-import { FullyConnectedNet, Net } from "./nets";
+import { FullyConnectedNet, Net } from "../lib/train";
 import { fmt, hasPyTorch, median, runPython } from "./util";
 
 const STEPS = 50;

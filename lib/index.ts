@@ -12,3 +12,4 @@ export { Tensor } from "./tensor/tensor";
 export { DISPLAY, toBundle, setDisplaySink, getDisplaySink, type DisplaySink, type MimeBundle } from "./display/protocol";
 export { display, clearOutput, flushDisplays, type DisplayHandle } from "./display";
 export * as plot from "./plot";
+export { datasets, transforms, data, DataLoader, enumerate, progress } from "./data";

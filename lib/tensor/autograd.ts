@@ -19,7 +19,13 @@ export type Backward = (gy: tf.Tensor) => (tf.Tensor | null)[];
 export class Saved {
   constructor(public tensors: tf.Tensor[]) {}
   release(): void {
-    for (const t of this.tensors) t.dispose();
+    for (const t of this.tensors) {
+      try {
+        t.dispose();
+      } catch {
+        // Its backend was shut down: the buffer went with it.
+      }
+    }
     this.tensors = [];
   }
 }

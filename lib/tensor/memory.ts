@@ -75,5 +75,11 @@ export function setMemoryPressure(bytes: number): void {
 /** A holder for one backend tensor handle that may be swapped in place (param.data = ...). */
 export class Storage implements Holder {
   constructor(public handle: Disposable) {}
-  release(): void { this.handle.dispose(); }
+  release(): void {
+    try {
+      this.handle.dispose();
+    } catch {
+      // Its backend was shut down (shutdownBackend): the buffer went with it.
+    }
+  }
 }
