@@ -17,8 +17,18 @@ export interface BackendInfo {
 }
 export interface BackendOptions {
   prefer?: BackendPreference;
-  /** wasm only; default: every core the machine has. */
+  /** wasm only; default: every core (see defaultWasmThreads). NNLAB_THREADS overrides it. */
   threads?: number;
+}
+
+/**
+ * One XNNPACK thread per core. Measured on 2 cores, the lecture's training step: 9-13 ms with 2
+ * threads against 13-14 ms with 1 while the second core was free, but 21-24 ms against 14-17 ms
+ * while other processes kept it busy (a pool thread that gets no core stalls every kernel):
+ * NNLAB_THREADS=1 is the remedy on a shared machine.
+ */
+export function defaultWasmThreads(): number {
+  return os.availableParallelism();
 }
 
 const preferences: readonly BackendPreference[] = ["auto", "cuda", "tensorflow", "wasm", "cpu"];
@@ -44,7 +54,7 @@ const notes: string[] = [];
 
 /**
  * Picks and starts the compute backend. "auto": tfjs-node-gpu on a CUDA device, then tfjs-node,
- * then wasm (XNNPACK, multithreaded, with nnlab's training kernels), and pure-JS cpu last.
+ * then wasm (XNNPACK, optionally multithreaded, with nnlab's training kernels), and pure-JS cpu last.
  * NNLAB_BACKEND=auto|cuda|tensorflow|wasm|cpu overrides `prefer`. Nothing is printed: reasons
  * for passing a backend over are in `backendNotes()`. Starting wasm anew (other thread count)
  * disposes the tensors held by the previous wasm backend.
@@ -57,9 +67,9 @@ export function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
 
 async function selectBackend(opts: BackendOptions): Promise<BackendInfo> {
   const prefer = preference(opts.prefer);
-  if (opts.threads !== undefined) checkThreads(opts.threads);
-  if (current !== undefined && satisfies(current, prefer, opts.threads) && tf.getBackend() === engineName(current)) return current;
-  const threads = opts.threads ?? os.availableParallelism();
+  const requested = requestedThreads(opts.threads);
+  if (current !== undefined && satisfies(current, prefer, requested) && tf.getBackend() === engineName(current)) return current;
+  const threads = requested ?? defaultWasmThreads();
   current = await quietly(notes, () => start(prefer, threads));
   return current;
 }
@@ -90,8 +100,14 @@ function preference(requested: BackendPreference | undefined): BackendPreference
   return chosen as BackendPreference;
 }
 
-function checkThreads(threads: number): void {
-  if (!Number.isInteger(threads) || threads < 1) throw new BackendError(`threads must be a whole number >= 1, got ${threads}`);
+/** NNLAB_THREADS overrides `threads`: on a machine busy with other work one thread can be faster. */
+function requestedThreads(requested: number | undefined): number | undefined {
+  const fromEnv = process.env["NNLAB_THREADS"];
+  const [source, threads] = fromEnv !== undefined && fromEnv !== "" ? ["NNLAB_THREADS", Number(fromEnv)] : ["threads", requested];
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new BackendError(`${source} must be a whole number >= 1, got ${source === "NNLAB_THREADS" ? `'${fromEnv}'` : threads}`);
+  }
+  return threads;
 }
 
 /** Whether the running backend answers the request; "auto" takes any, so a lazy initBackend() keeps a user's choice. */

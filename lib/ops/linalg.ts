@@ -5,23 +5,6 @@ import { result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "./layout";
 import { unsqueeze, squeeze } from "./shape";
 
-/**
- * op(a) · op(b) where op transposes when asked. The wasm backend's matMul is 20–50× slower with
- * its transpose flags than without (64×784·784×512: 24 ms vs 1.2 ms, measured here), so there we
- * transpose explicitly, the smaller side: op(a)·op(b) = (op(b)ᵀ·op(a)ᵀ)ᵀ when that moves less data.
- */
-export function mm(a: tf.Tensor, b: tf.Tensor, ta = false, tb = false): tf.Tensor {
-  if ((!ta && !tb) || tf.getBackend() !== "wasm" || a.rank !== 2 || b.rank !== 2) return tf.matMul(a, b, ta, tb);
-  const rows = (ta ? a.shape[1] : a.shape[0]) as number;
-  const cols = (tb ? b.shape[0] : b.shape[1]) as number;
-  const moved = (ta ? a.size : 0) + (tb ? b.size : 0);
-  const movedSwapped = (ta ? 0 : a.size) + (tb ? 0 : b.size) + rows * cols;
-  if (movedSwapped < moved) {
-    return tf.transpose(tf.matMul(tb ? b : tf.transpose(b), ta ? a : tf.transpose(a)));
-  }
-  return tf.matMul(ta ? tf.transpose(a) : a, tb ? tf.transpose(b) : b);
-}
-
 /** A 2-D operand: its buffer and whether that buffer holds the transpose. */
 function operand(t: Tensor): { h: tf.Tensor; tr: boolean; fresh: boolean } {
   if (!t._perm) return { h: t._h, tr: false, fresh: false };
@@ -44,12 +27,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (sa[sa.length - 1] !== sb[sb.length - 2]) throw mismatch(sa.slice(-2), sb.slice(-2));
   const A = operand(a);
   const B = operand(b);
-  const y = tf.tidy(() => mm(A.h, B.h, A.tr, B.tr));
+  const y = tf.matMul(A.h, B.h, A.tr, B.tr);
   const fresh = [A, B].filter((o) => o.fresh).map((o) => o.h);
   return result(y, null, a.dim() === 2 ? "MmBackward0" : "BmmBackward0", [a, b], (gy) => [
     // dA = gy · Bᵀ and dB = Aᵀ · gy, each written straight into its operand's buffer layout.
-    A.tr ? mm(B.h, gy, B.tr, true) : mm(gy, B.h, false, !B.tr),
-    B.tr ? mm(gy, A.h, true, A.tr) : mm(A.h, gy, !A.tr, false),
+    A.tr ? tf.matMul(B.h, gy, B.tr, true) : tf.matMul(gy, B.h, false, !B.tr),
+    B.tr ? tf.matMul(gy, A.h, true, A.tr) : tf.matMul(A.h, gy, !A.tr, false),
   ].map((g, i) => (i === 0 ? (A.fresh ? toPhys(g, a._perm) : g) : (B.fresh ? toPhys(g, b._perm) : g))), fresh);
 }
 
@@ -65,7 +48,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const x2d = tf.tidy(() => tf.reshape(contig(x), [-1, inF]));
   const W = operand(weight);
   const y2d = tf.tidy(() => {
-    const xw = mm(x2d, W.h, false, !W.tr);
+    const xw = tf.matMul(x2d, W.h, false, !W.tr);
     return bias ? tf.add(xw, bias._h) : xw;
   });
   const y = tf.reshape(y2d, [...xs.slice(0, -1), outF]);
@@ -75,9 +58,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return result(y, null, xs.length === 2 && bias ? "AddmmBackward0" : "MmBackward0", inputs, (gy) => {
     const g2d = tf.reshape(gy, [-1, outF]);
     const needs = inputs.map((t) => t.requiresGrad);
-    const dx = needs[0] ? toPhys(tf.reshape(mm(g2d, W.h, false, W.tr), xs), xPerm) : null;
+    const dx = needs[0] ? toPhys(tf.reshape(tf.matMul(g2d, W.h, false, W.tr), xs), xPerm) : null;
     // dW = gyᵀ · x, [out, in]; stored transposed when the weight's buffer is.
-    const dW = needs[1] ? (W.tr ? mm(x2d, g2d, true, false) : mm(g2d, x2d, true, false)) : null;
+    const dW = needs[1] ? (W.tr ? tf.matMul(x2d, g2d, true, false) : tf.matMul(g2d, x2d, true, false)) : null;
     const db = bias && needs[2] ? tf.sum(g2d, 0) : null;
     return [dx, dW, db];
   }, [x2d]);

@@ -1,4 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
+import { addConfig, sumConfig } from "./bias";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig } from "./depthwise-backprop-filter";
@@ -15,6 +16,8 @@ export const wasmKernels: readonly KernelConfig[] = [
   maxPoolGradConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
+  addConfig,
+  sumConfig,
 ];
 
 /** Idempotent: replaces whatever is registered under the same names (tfjs warns on double registration). */

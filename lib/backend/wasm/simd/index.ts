@@ -4,6 +4,8 @@ import { plainMemoryWasm, sharedMemoryWasm } from "./kernels.generated";
 /** nnlab's own kernels (kernels.as); pointers are byte offsets into the wasm backend's heap. */
 export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  addBias(x: number, bias: number, out: number, rows: number, c: number): void;
+  sumRows(x: number, out: number, block: number, rows: number, c: number): void;
   col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
     kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
 }

@@ -96,6 +96,36 @@ export function col2im(cols: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, o
   }
 }
 
+// out (R, C) = x (R, C) + bias (C): the shipped Add takes a slow path for this broadcast.
+export function addBias(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
+  const cs = (<usize>c) << 2;
+  for (let r = 0; r < rows; r++) {
+    const at = (<usize>r) * cs;
+    let k = 0;
+    for (; k + 4 <= c; k += 4) {
+      const o = (<usize>k) << 2;
+      v128.store(out + at + o, f32x4.add(v128.load(x + at + o), v128.load(bias + o)));
+    }
+    for (; k < c; k++) {
+      const o = (<usize>k) << 2;
+      store<f32>(out + at + o, load<f32>(x + at + o) + load<f32>(bias + o));
+    }
+  }
+}
+
+// out (C) = sum over r of x (R, C), summed in blocks of 256 rows in `block` (C floats of scratch)
+// so the float32 error grows with the block count, not with R.
+export function sumRows(x: usize, out: usize, block: usize, rows: i32, c: i32): void {
+  const cs = (<usize>c) << 2;
+  memory.fill(out, 0, cs);
+  for (let r0 = 0; r0 < rows; r0 += 256) {
+    memory.fill(block, 0, cs);
+    const r1 = min(rows, r0 + 256);
+    for (let r = r0; r < r1; r++) addRun(block, x + (<usize>r) * cs, c);
+    addRun(out, block, c);
+  }
+}
+
 // dst[0, len) += src[0, len), float32.
 function addRun(dst: usize, src: usize, len: i32): void {
   let k = 0;
