@@ -3,30 +3,8 @@
 Prints one JSON line: {"torch": version, "threads": n, "cnn": [ms...], "fc": [ms...]}."""
 import json, sys, time
 import torch
-import torch.nn.functional as F
 
-class Net(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 10, kernel_size=5)
-        self.conv2 = torch.nn.Conv2d(10, 20, kernel_size=5)
-        self.pooling = torch.nn.MaxPool2d(2)
-        self.fc = torch.nn.Linear(320, 10)
-    def forward(self, x):
-        b = x.size(0)
-        x = F.relu(self.pooling(self.conv1(x)))
-        x = F.relu(self.pooling(self.conv2(x)))
-        return self.fc(x.view(b, -1))
-
-class FC(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.l1 = torch.nn.Linear(784, 512); self.l2 = torch.nn.Linear(512, 256); self.l3 = torch.nn.Linear(256, 128)
-        self.l4 = torch.nn.Linear(128, 64); self.l5 = torch.nn.Linear(64, 10)
-    def forward(self, x):
-        x = x.view(-1, 784)
-        for l in (self.l1, self.l2, self.l3, self.l4): x = F.relu(l(x))
-        return self.l5(x)
+from lecture_nets import FullyConnectedNet as FC, Net
 
 def times(model, steps, runs):
     crit = torch.nn.CrossEntropyLoss()
