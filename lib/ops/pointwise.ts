@@ -74,15 +74,10 @@ function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Te
   const tb = asTensor(b, ta);
   const [ha, hb] = [ta._h, tb._h];
   // Same shape and layout, or a scalar against anything: stay in the physical layout.
-  if (tb.numel() === 1 && tb.dim() === 0 || (samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape))) {
-    const perm = ta._perm;
+  const samePhysical = samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape);
+  if (samePhysical || ta.dim() === 0 || tb.dim() === 0) {
+    const perm = samePhysical || tb.dim() === 0 ? ta._perm : tb._perm;
     return result(f(ha, hb), perm, name, [ta, tb], (gy) => {
-      const [ga, gb] = grad(gy, ha, hb);
-      return [unbroadcast(ga, ha.shape), unbroadcast(gb, hb.shape)];
-    });
-  }
-  if (ta.numel() === 1 && ta.dim() === 0) {
-    return result(f(ha, hb), tb._perm, name, [ta, tb], (gy) => {
       const [ga, gb] = grad(gy, ha, hb);
       return [unbroadcast(ga, ha.shape), unbroadcast(gb, hb.shape)];
     });
