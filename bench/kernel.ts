@@ -1,0 +1,89 @@
+/**
+ * Kernel latency, over the wire, for nnlab, tslab 1.0.22 and ipykernel measured in the same run:
+ * start to first kernel_info_reply, start to first cell done (nnlab preloads the library first),
+ * a trivial cell's round trip and a completion's round trip (medians).
+ */
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { KernelClient } from "../tests/kernel/client";
+
+interface Contender {
+  name: string;
+  argv?: (connectionFile: string) => string[];
+  completion: { code: string };
+  available: () => boolean;
+}
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const PYTHON = process.env.NNLAB_PYTHON ?? "/usr/bin/python3";
+
+const contenders: Contender[] = [
+  { name: "nnlab", completion: { code: "torch.zer" }, available: () => true },
+  {
+    name: "tslab",
+    argv: (file) => [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", file],
+    completion: { code: "Math.ab" },
+    available: () => true,
+  },
+  {
+    name: "ipykernel",
+    argv: (file) => [PYTHON, "-m", "ipykernel_launcher", "-f", file],
+    completion: { code: "import math; math.fa" },
+    available: () => spawnSync(PYTHON, ["-c", "import ipykernel"]).status === 0,
+  },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return performance.now() - t;
+}
+
+async function measure(c: Contender, rounds: number): Promise<Record<string, number>> {
+  const starts: number[] = [];
+  const firstCells: number[] = [];
+  let kernel: KernelClient | undefined;
+  for (let i = 0; i < rounds; i++) {
+    const t = performance.now();
+    kernel = await KernelClient.start(undefined, c.argv);
+    starts.push(kernel.firstReplyMs);
+    await kernel.execute("1 + 1");
+    firstCells.push(performance.now() - t);
+    if (i < rounds - 1) await kernel.close();
+  }
+  const k = kernel!;
+  const cells: number[] = [];
+  const completions: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    cells.push(await timed(() => k.execute("1 + 1")));
+    completions.push(await timed(() => k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length })));
+  }
+  await k.close();
+  return {
+    [`${c.name} start to kernel_info_reply (ms)`]: Math.round(median(starts)),
+    [`${c.name} start to first cell done (ms)`]: Math.round(median(firstCells)),
+    [`${c.name} trivial cell round trip (ms)`]: Number(median(cells).toFixed(1)),
+    [`${c.name} completion round trip (ms)`]: Number(median(completions).toFixed(1)),
+  };
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const results: Record<string, number | string> = {};
+  for (const c of contenders) {
+    if (!c.available()) {
+      results[`${c.name}`] = "not installed";
+      continue;
+    }
+    const r = await measure(c, 3);
+    for (const [key, value] of Object.entries(r)) console.log(`${key.padEnd(48)} ${value}`);
+    Object.assign(results, r);
+  }
+  return results;
+}
+
+if (require.main === module) run().catch((e) => { console.error(e); process.exit(1); });

@@ -1,0 +1,77 @@
+/**
+ * How a compiled cell is wrapped, named and mapped back: the checker and the runner agree on these.
+ * A runtime error's stack names compiled JS positions; `rewriteStack` turns them into cell lines.
+ */
+import { SourceMap } from "node:module";
+
+/** Called at the top of every loop body in cells (see checker.instrumentLoops, runner.tick). */
+export const TICK_FUNCTION = "__nnlab_tick";
+
+/** Source maps of one cell: TypeScript → ES module JS (map1), ES module → CommonJS (map2). */
+export interface CellMaps { map1: string; map2: string }
+
+export interface CellSource {
+  /** What tracebacks call the cell, as Jupyter does: `In[3]`. */
+  label: string;
+  /** The cell's TypeScript source. */
+  source: string;
+  maps?: CellMaps;
+}
+
+/** The file name V8 reports for a cell's compiled code; unique per execution. */
+export function cellFileName(executionId: number): string {
+  return `nnlab-cell-${executionId}.js`;
+}
+
+/** The compiled body goes on its own lines, so compiled line L of the body is script line L + 1. */
+export function wrapCell(code: string, isAsync: boolean): string {
+  return `(${isAsync ? "async " : ""}function (exports, require) {\n${code}\n})`;
+}
+
+/** 1-based script position → 1-based cell position, through both transpile stages. */
+export function cellPosition(maps: CellMaps, line: number, column: number): { line: number; column: number } | undefined {
+  const commonjs = new SourceMap(JSON.parse(maps.map2)).findEntry(line - 2, column - 1);
+  if (!("originalLine" in commonjs)) return undefined;
+  const typescript = new SourceMap(JSON.parse(maps.map1)).findEntry(commonjs.originalLine, commonjs.originalColumn);
+  if (!("originalLine" in typescript)) return undefined;
+  // tslab compiles the cell behind a one-line `export {};` prefix, so 0-based line N is cell line N.
+  return { line: typescript.originalLine, column: typescript.originalColumn + 1 };
+}
+
+/**
+ * Traceback lines for a runtime error: `Name: message`, the stack frames down to the first frame
+ * outside user code (`stopAt`), cell positions as `In[3]:6:19`, then the failing cell line.
+ */
+export function traceback(error: unknown, cells: ReadonlyMap<string, CellSource>, stopAt: string): string[] {
+  const { name, message } = describe(error);
+  const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
+  const frames: string[] = [];
+  let first: { cell: CellSource; line: number; column: number } | undefined;
+  for (const line of stack.split("\n")) {
+    if (!/^\s+at /.test(line)) continue;
+    if (line.includes(stopAt)) break;
+    if (line.includes("node:internal")) continue;
+    frames.push(line.replace(/(nnlab-cell-\d+\.js):(\d+):(\d+)/g, (whole, file: string, l: string, c: string) => {
+      const cell = cells.get(file);
+      if (!cell) return whole;
+      const pos = cell.maps ? cellPosition(cell.maps, Number(l), Number(c)) : undefined;
+      if (!pos) return cell.label;
+      first ??= { cell, ...pos };
+      return `${cell.label}:${pos.line}:${pos.column}`;
+    }));
+  }
+  const lines = [`${name}: ${message}`, ...frames];
+  if (first) {
+    const text = first.cell.source.split("\n")[first.line - 1] ?? "";
+    lines.push(`${first.cell.label} line ${first.line}:`, `    ${text}`, `    ${" ".repeat(Math.max(0, first.column - 1))}^`);
+  }
+  return lines;
+}
+
+export function describe(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (typeof error === "object" && error !== null && "message" in error) {
+    return { name: String((error as { name?: unknown }).name ?? "Error"), message: String((error as { message: unknown }).message) };
+  }
+  return { name: "Uncaught", message: typeof error === "string" ? JSON.stringify(error) : String(error) };
+}

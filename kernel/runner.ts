@@ -1,0 +1,371 @@
+/**
+ * The runner worker: executes compiled cells and keeps the notebook's variables. It runs apart from
+ * the sockets so that an interrupt reaches it while a cell loops: the main thread writes the
+ * execution id to stop into shared memory, and every loop body in a cell calls `tick()`.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import Module, { createRequire } from "node:module";
+import * as path from "node:path";
+import { inspect, TextDecoder } from "node:util";
+import * as vm from "node:vm";
+import { workerData } from "node:worker_threads";
+import { setDisplaySink, toBundle, type DisplayMetadata, type MimeBundle } from "../lib/display/protocol";
+import { flushDisplays } from "../lib/display/pending";
+import { INPUT_HOOK, StdinNotAvailableError, type InputOptions } from "./api";
+import { cellFileName, describe, TICK_FUNCTION, traceback, wrapCell, type CellMaps, type CellSource } from "./cells";
+import { PRELUDE_MODULE, PROJECT_ROOT, preludeBindings, type PreludeBinding } from "./prelude";
+import { emit, serve } from "./rpc";
+
+export interface RunnerData {
+  /** Int32[0]: the execution id the user asked to stop (0: none). */
+  interrupt: SharedArrayBuffer;
+  /** Int32[0]: 0 waiting, 1 answered, 2 interrupted; Int32[1]: byte length; bytes from offset 8. */
+  stdin: SharedArrayBuffer;
+}
+
+export interface ExecuteRequest {
+  id: number;
+  label: string;
+  source: string;
+  code?: string;
+  maps?: CellMaps;
+  lastExpressionVar?: string;
+  hasToplevelAwait: boolean;
+  sideOutputs: { path: string; data: string }[];
+  allowStdin: boolean;
+}
+
+export type ExecuteOutcome =
+  | { status: "ok"; result?: { data: MimeBundle; metadata: DisplayMetadata } }
+  | { status: "error"; ename: string; evalue: string; traceback: string[] };
+
+export class KeyboardInterrupt extends Error {
+  constructor() {
+    super("the kernel was interrupted; variables defined so far are kept");
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+class CellRun {
+  interrupted = false;
+  rejectWait?: (e: Error) => void;
+  unhandled: unknown[] = [];
+  constructor(readonly id: number, readonly allowStdin: boolean) {}
+}
+
+const data = workerData as RunnerData;
+const interruptFlag = new Int32Array(data.interrupt);
+const stdinState = new Int32Array(data.stdin, 0, 2);
+const stdinBytes = new Uint8Array(data.stdin, 8);
+const context = new AsyncLocalStorage<CellRun>();
+const running = new Map<number, CellRun>();
+const cells = new Map<string, CellSource>();
+/** Cells interrupted while still pending somewhere (an await that never came back). */
+let zombies = 0;
+let current: CellRun | undefined;
+let lastId = 0;
+
+// ---- interrupts ------------------------------------------------------------------------------
+
+function tick(): void {
+  if (Atomics.load(interruptFlag, 0) !== 0 || zombies !== 0) checkInterrupt();
+}
+
+function checkInterrupt(): void {
+  takeInterruptRequest();
+  if (context.getStore()?.interrupted) throw new KeyboardInterrupt();
+}
+
+function takeInterruptRequest(): void {
+  const id = Atomics.exchange(interruptFlag, 0, 0);
+  const run = running.get(id);
+  if (!run || run.interrupted) return;
+  run.interrupted = true;
+  zombies++;
+  run.rejectWait?.(new KeyboardInterrupt());
+}
+
+/** Waits for `promise` unless the run is interrupted first (then rejects with KeyboardInterrupt). */
+function unlessInterrupted<T>(run: CellRun, promise: PromiseLike<T>): Promise<T> {
+  if (run.interrupted) return Promise.reject(new KeyboardInterrupt());
+  return Promise.race([promise, new Promise<never>((_, reject) => { run.rejectWait = reject; })]);
+}
+
+// ---- output ----------------------------------------------------------------------------------
+
+function outputId(): number {
+  return context.getStore()?.id ?? current?.id ?? lastId;
+}
+
+/** Coalesces writes: one stream message per 50 ms at most, flushed before any other output. */
+class StreamBuffer {
+  private text = "";
+  private key = "";
+  private since = 0;
+  private timer?: NodeJS.Timeout;
+
+  write(name: string, id: number, text: string): void {
+    const key = `${name}:${id}`;
+    if (key !== this.key) this.flush();
+    this.key = key;
+    if (this.text === "") this.since = Date.now();
+    this.text += text;
+    if (Date.now() - this.since >= 50) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), 50);
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.text === "") return;
+    const [name, id] = this.key.split(":");
+    emit({ event: "stream", id: Number(id), name, text: this.text });
+    this.text = "";
+  }
+}
+const streams = new StreamBuffer();
+const decoder = new TextDecoder();
+
+function captureStream(name: "stdout" | "stderr"): void {
+  const stream = process[name];
+  stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    streams.write(name, outputId(), typeof chunk === "string" ? chunk : decoder.decode(chunk));
+    const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof stream.write;
+}
+
+function post(event: string, fields: Record<string, unknown>): void {
+  streams.flush();
+  emit({ event, id: outputId(), ...fields });
+}
+
+setDisplaySink({
+  display: (bundle, metadata, displayId) => post("display", { data: bundle, metadata, displayId }),
+  update: (bundle, metadata, displayId) => post("update", { data: bundle, metadata, displayId }),
+  clear: (wait) => post("clear", { wait }),
+});
+
+function readInput(promptText = "", options: InputOptions = {}): string {
+  const run = context.getStore() ?? current;
+  if (!run) throw new StdinNotAvailableError("no cell is running");
+  if (!run.allowStdin) throw new StdinNotAvailableError("this front end does not accept input requests (allow_stdin is false)");
+  Atomics.store(stdinState, 0, 0);
+  post("input", { prompt: promptText, password: options.password === true });
+  Atomics.wait(stdinState, 0, 0);
+  if (Atomics.load(stdinState, 0) === 2) throw new KeyboardInterrupt();
+  return decoder.decode(stdinBytes.slice(0, stdinState[1]));
+}
+
+// ---- modules ---------------------------------------------------------------------------------
+
+const cwd = process.cwd();
+const fromNotebook = createRequire(path.join(cwd, "__notebook__.js"));
+const fromProject = createRequire(path.join(PROJECT_ROOT, "package.json"));
+/** Local .ts files a cell imports, compiled by the checker (tslab's "side outputs"). */
+const sideOutputs = new Map<string, string>();
+const sideModules = new Map<string, Module>();
+/** ES modules that `require` cannot load (top-level await, import-only exports), imported ahead. */
+const esModules = new Map<string, unknown>();
+
+function isRelative(id: string): boolean {
+  return id.startsWith("./") || id.startsWith("../") || path.isAbsolute(id);
+}
+
+function makeRequire(dir: string): NodeJS.Require {
+  const base = dir === cwd ? fromNotebook : createRequire(path.join(dir, "__module__.js"));
+  const req = ((id: string) => {
+    if (id === PRELUDE_MODULE || id.startsWith(`${PRELUDE_MODULE}/`)) return fromProject(id);
+    const local = loadSideOutput(dir, id);
+    if (local) return local.exports;
+    const esm = esModules.get(esmKey(dir, id));
+    if (esm) return esm;
+    try {
+      return base(id);
+    } catch (e) {
+      if ((e as { code?: string }).code === "MODULE_NOT_FOUND" && !isRelative(id)) return fromProject(id);
+      throw e;
+    }
+  }) as NodeJS.Require;
+  return Object.assign(req, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions });
+}
+
+function loadSideOutput(dir: string, id: string): Module | undefined {
+  if (!isRelative(id)) return undefined;
+  let file = path.resolve(dir, id);
+  if (path.extname(file) === "") file += ".js";
+  const cached = sideModules.get(file);
+  if (cached) return cached;
+  const source = sideOutputs.get(file);
+  if (source === undefined) return undefined;
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
+  mod.require = makeRequire(path.dirname(file));
+  (mod as unknown as { _compile(src: string, file: string): void })._compile(source, file);
+  sideModules.set(file, mod);
+  return mod;
+}
+
+function esmKey(dir: string, id: string): string {
+  return isRelative(id) ? path.resolve(dir, id) : id;
+}
+
+const importers = new Map<string, (id: string) => Promise<Record<string, unknown>>>();
+function importFrom(dir: string, id: string): Promise<Record<string, unknown>> {
+  let importer = importers.get(dir);
+  if (!importer) {
+    importer = vm.runInThisContext("(id) => import(id)", {
+      filename: path.join(dir, "__nnlab_import__.js"),
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }) as (id: string) => Promise<Record<string, unknown>>;
+    importers.set(dir, importer);
+  }
+  return importer(id);
+}
+
+const ESM_ONLY = new Set(["ERR_REQUIRE_ESM", "ERR_REQUIRE_ASYNC_MODULE", "ERR_PACKAGE_PATH_NOT_EXPORTED"]);
+
+/** `import x from "esm-only"` compiles to require(); modules require cannot load are imported first. */
+async function importEsModules(code: string): Promise<void> {
+  const req = makeRequire(cwd);
+  for (const [, id] of code.matchAll(/\brequire\("([^"]+)"\)/g)) {
+    if (esModules.has(esmKey(cwd, id))) continue;
+    try {
+      req(id);
+    } catch (e) {
+      if (!ESM_ONLY.has((e as { code?: string }).code ?? "")) continue;
+      const namespace = await importFrom(cwd, id).catch((err: { code?: string }) => {
+        if (err.code !== "ERR_MODULE_NOT_FOUND" || isRelative(id)) throw err;
+        return importFrom(PROJECT_ROOT, id);
+      });
+      // __esModule makes the compiled `import x from` pick the module's default export.
+      esModules.set(esmKey(cwd, id), { ...namespace, __esModule: true });
+    }
+  }
+}
+
+/** Keeps every top-level name of every cell; named imports must stay rewritable (tslab's exports). */
+function createExports(): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  return new Proxy(values, {
+    defineProperty(_target, prop, attrs) {
+      if (prop === "__esModule") return true;
+      values[prop as string] = attrs.get ? attrs.get() : attrs.value;
+      return true;
+    },
+  });
+}
+const notebookExports = createExports();
+const cellRequire = makeRequire(cwd);
+
+function isDisplayHandle(value: unknown): boolean {
+  const v = value as { displayId?: unknown; update?: unknown; clear?: unknown } | null;
+  return typeof v === "object" && v !== null && typeof v.displayId === "string" &&
+    typeof v.update === "function" && typeof v.clear === "function";
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null &&
+    typeof (value as { then?: unknown }).then === "function";
+}
+
+// ---- execution -------------------------------------------------------------------------------
+
+async function execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
+  const run = new CellRun(req.id, req.allowStdin);
+  const stale = Atomics.load(interruptFlag, 0);
+  if (stale !== 0 && stale !== req.id) Atomics.compareExchange(interruptFlag, 0, stale, 0);
+  running.set(req.id, run);
+  current = run;
+  lastId = req.id;
+  const file = cellFileName(req.id);
+  cells.set(file, { label: req.label, source: req.source, maps: req.maps });
+  for (const out of req.sideOutputs) {
+    sideModules.delete(out.path);
+    sideOutputs.set(out.path, out.data);
+  }
+  try {
+    if (req.code === undefined) return { status: "ok" };
+    await importEsModules(req.code);
+    const body = vm.runInThisContext(wrapCell(req.code, req.hasToplevelAwait), {
+      filename: file,
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    }) as (exports: unknown, require: unknown) => unknown;
+    const settled = settle(run, () => body(notebookExports, cellRequire));
+    await unlessInterrupted(run, settled);
+    let value = req.lastExpressionVar === undefined ? undefined : notebookExports[req.lastExpressionVar];
+    if (req.lastExpressionVar !== undefined) delete notebookExports[req.lastExpressionVar];
+    if (isThenable(value)) value = await unlessInterrupted(run, value);
+    // A promise nobody awaited fails after the last statement: give it one turn to be reported here.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (run.unhandled.length > 0) throw run.unhandled[0];
+    flushDisplays();
+    // A string result shows quoted, as a REPL shows it; display(string) shows the text itself.
+    const shown = value === undefined || isDisplayHandle(value) ? undefined
+      : typeof value === "string" ? { data: { "text/plain": inspect(value) }, metadata: {} } : toBundle(value);
+    return { status: "ok", result: shown };
+  } catch (e) {
+    flushDisplays();
+    const { name, message } = describe(e);
+    return { status: "error", ename: name, evalue: message, traceback: traceback(e, cells, __filename) };
+  } finally {
+    streams.flush();
+    if (current === run) current = undefined;
+  }
+}
+
+/** Runs the cell body in its own async context; the run leaves the table once its code settles. */
+function settle(run: CellRun, body: () => unknown): Promise<unknown> {
+  let result: Promise<unknown>;
+  try {
+    result = Promise.resolve(context.run(run, body));
+  } catch (e) {
+    result = Promise.reject(e);
+  }
+  const done = () => {
+    running.delete(run.id);
+    if (run.interrupted) zombies--;
+  };
+  result.then(done, done);
+  return result;
+}
+
+function reportStray(kind: string, error: unknown): void {
+  const run = current;
+  if (run) run.unhandled.push(error);
+  else streams.write("stderr", lastId, `${kind}: ${traceback(error, cells, __filename).join("\n")}\n`);
+}
+
+/**
+ * Stray errors belong to the cell, not to the process: emscripten's wasm loader (tfjs-backend-wasm)
+ * adds handlers that rethrow them and would end the worker, so ours replace every other one.
+ */
+function guardProcess(): void {
+  process.removeAllListeners("unhandledRejection").on("unhandledRejection", (reason) => reportStray("Unhandled promise rejection", reason));
+  process.removeAllListeners("uncaughtException").on("uncaughtException", (error) => reportStray("Uncaught exception", error));
+}
+
+/** Loads the library, starts its compute backend (`torch.ready()`), binds the prelude names. */
+async function init(): Promise<PreludeBinding[]> {
+  const library = fromProject(PRELUDE_MODULE) as { torch?: { ready?: () => Promise<unknown> } };
+  await library.torch?.ready?.();
+  guardProcess();
+  const bindings = preludeBindings(Object.keys(library));
+  for (const binding of bindings) {
+    const mod = cellRequire(binding.module) as Record<string, unknown>;
+    for (const name of binding.names) notebookExports[name] = mod[name];
+  }
+  return bindings;
+}
+
+(globalThis as Record<string, unknown>)[TICK_FUNCTION] = tick;
+(globalThis as Record<symbol, unknown>)[INPUT_HOOK] = readInput;
+captureStream("stdout");
+captureStream("stderr");
+// Node's own warnings (experimental features, deprecations) are not the notebook's output.
+process.removeAllListeners("warning");
+guardProcess();
+
+serve({ init, execute, interrupt: takeInterruptRequest });
