@@ -13,8 +13,9 @@ import { toPhys, contig } from "../ops/layout";
 
 /** A Tensor that a Module treats as a trainable weight (requiresGrad by default). */
 export class Parameter extends Tensor {
-  constructor(data: Tensor, requiresGrad = true) {
-    super(tf.tidy(() => tf.clone(contig(data))), null, requiresGrad);
+  /** `layout` stores the values physically permuted (see Tensor.perm); the logical shape is data's. */
+  constructor(data: Tensor, requiresGrad = true, layout: readonly number[] | null = null) {
+    super(tf.tidy(() => toPhys(contig(data), layout)), layout, requiresGrad);
   }
   override toString(): string {
     return "Parameter containing:\n" + super.toString();
