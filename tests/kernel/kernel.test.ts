@@ -147,6 +147,27 @@ test("display sends display_data; handle.update sends update_display_data with t
   assert.equal(result(e), undefined);
 });
 
+test("a live training curve sends one display_data, then only update_display_data with its id; the last holds every point", async () => {
+  const e = await k.execute([
+    "const curve = plot.live({ title: 'training loss' });",
+    "for (let step = 1; step <= 200; step++) {",
+    "  const t0 = Date.now(); while (Date.now() - t0 < 2) { /* a training step */ }",
+    "  curve.push({ step, loss: 1 / step });",
+    "}",
+  ].join("\n"));
+  const shown = e.outputs.filter((m) => m.header.msg_type === "display_data");
+  const updates = e.outputs.filter((m) => m.header.msg_type === "update_display_data");
+  assert.equal(shown.length, 1);
+  assert.ok(updates.length >= 1, "no update_display_data");
+  const id = (shown[0].content.transient as { display_id: string }).display_id;
+  for (const u of updates) assert.equal((u.content.transient as { display_id: string }).display_id, id);
+  const last = updates[updates.length - 1].content.data as Record<string, unknown>;
+  assert.deepEqual(Object.keys(last).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
+  const spec = JSON.stringify(last["application/vnd.vegalite.v5+json"]);
+  assert.ok(spec.includes('{"x":200,"y":0.005,"series":"loss"}'), "the last point is missing from the final chart");
+  assert.match(String(last["image/svg+xml"]), /training loss/);
+});
+
 test("an object with [Symbol.for('Jupyter.display')] sends its own MIME bundle as the result", async () => {
   const e = await k.execute("({ [Symbol.for('Jupyter.display')]() { return { 'text/html': '<i>me</i>', 'text/plain': 'me' }; } })");
   assert.deepEqual(result(e), { "text/plain": "me", "text/html": "<i>me</i>" });
