@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ValueError } from "../tensor/errors";
 import type { Tensor } from "../tensor/tensor";
-import { contig, toPhys } from "../ops/layout";
+import { contig, samePerm, toPhys } from "../ops/layout";
 
 export type ParamGroup<H> = { params: Iterable<Tensor> } & Partial<H>;
 export type Params<H> = Iterable<Tensor> | ParamGroup<H>[];
@@ -39,7 +39,7 @@ export abstract class Optimizer<H extends object> {
         const st = state;
         const next = tf.tidy(() => {
           // The gradient in the parameter's own layout (they match unless someone assigned .grad).
-          const g = grad._perm === p._perm ? grad._h : toPhys(contig(grad), p._perm);
+          const g = samePerm(grad._perm, p._perm) ? grad._h : toPhys(contig(grad), p._perm);
           const out = this.update(p._h, g, st, group);
           for (const v of Object.values(st)) if (typeof v !== "number") tf.keep(v);
           return out;

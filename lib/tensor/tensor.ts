@@ -178,9 +178,10 @@ export class Tensor {
     if (this.grad === null) {
       this.grad = new Tensor(g, this._perm);
     } else {
-      const sum = tf.tidy(() => tf.add(this.grad!._h, this.grad!._perm === this._perm ? g : ops.toPhys(ops.fromPhys(g, this._perm), this.grad!._perm)));
+      const grad = this.grad;
+      const sum = tf.tidy(() => tf.add(grad._h, ops.samePerm(grad._perm, this._perm) ? g : ops.toPhys(ops.fromPhys(g, this._perm), grad._perm)));
       g.dispose();
-      this.grad._replace(sum);
+      grad._replace(sum);
     }
   }
 
