@@ -13,12 +13,12 @@ export const logSoftmax = (x: Tensor, dim: ops.DimArg): Tensor => ops.logSoftmax
 export const sigmoid = (x: Tensor): Tensor => ops.sigmoid(x);
 export const tanh = (x: Tensor): Tensor => ops.tanh(x);
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor {
-  return ops.maxPool2d(x, kernelSize, typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts });
+/** `F.maxPool2d(x, 2)`, `F.maxPool2d(x, 3, 2)` (stride positionally) or `F.maxPool2d(x, 3, { stride: 2, padding: 1 })`. */
+function poolOptions(opts: ops.Pool2dOptions | Pair): ops.Pool2dOptions {
+  return typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts };
 }
-export function avgPool2d(x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor {
-  return ops.avgPool2d(x, kernelSize, typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts });
-}
+export const maxPool2d = (x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor => ops.maxPool2d(x, kernelSize, poolOptions(opts));
+export const avgPool2d = (x: Tensor, kernelSize: Pair, opts: ops.Pool2dOptions | Pair = {}): Tensor => ops.avgPool2d(x, kernelSize, poolOptions(opts));
 
 /** `F.dropout(x, { p, training })`; PyTorch's functional default is training = true. */
 export function dropout(x: Tensor, opts: { p?: number; training?: boolean } | number = {}): Tensor {

@@ -166,22 +166,14 @@ export class Sequential extends Module {
   at(i: number): Module { return this.layers[i < 0 ? i + this.layers.length : i]; }
 }
 
-// ---- losses ------------------------------------------------------------------------------------
-type LossOpts = ops.LossOptions;
+// ---- losses: each holds its reduction; forward is one call into the loss function -------------
+abstract class Loss extends Module {
+  constructor(readonly opts: ops.LossOptions = {}) { super(); }
+  protected abstract loss(input: Tensor, target: Tensor, opts: ops.LossOptions): Tensor;
+  forward(input: Tensor, target: Tensor): Tensor { return this.loss(input, target, this.opts); }
+}
 
-export class CrossEntropyLoss extends Module {
-  constructor(readonly opts: LossOpts = {}) { super(); }
-  forward(input: Tensor, target: Tensor): Tensor { return ops.crossEntropy(input, target, this.opts); }
-}
-export class NLLLoss extends Module {
-  constructor(readonly opts: LossOpts = {}) { super(); }
-  forward(input: Tensor, target: Tensor): Tensor { return ops.nllLoss(input, target, this.opts); }
-}
-export class MSELoss extends Module {
-  constructor(readonly opts: LossOpts = {}) { super(); }
-  forward(input: Tensor, target: Tensor): Tensor { return ops.mseLoss(input, target, this.opts); }
-}
-export class BCEWithLogitsLoss extends Module {
-  constructor(readonly opts: LossOpts = {}) { super(); }
-  forward(input: Tensor, target: Tensor): Tensor { return ops.binaryCrossEntropyWithLogits(input, target, this.opts); }
-}
+export class CrossEntropyLoss extends Loss { protected loss = ops.crossEntropy; }
+export class NLLLoss extends Loss { protected loss = ops.nllLoss; }
+export class MSELoss extends Loss { protected loss = ops.mseLoss; }
+export class BCEWithLogitsLoss extends Loss { protected loss = ops.binaryCrossEntropyWithLogits; }

@@ -7,15 +7,13 @@ import { inspect } from "node:util";
 import { RuntimeError } from "../tensor/errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
-import { withGradMode } from "../tensor/autograd";
-import * as tf from "@tensorflow/tfjs-core";
-import { toPhys, contig } from "../ops/layout";
+import { ownedIn } from "../ops/layout";
 
 /** A Tensor that a Module treats as a trainable weight (requiresGrad by default). */
 export class Parameter extends Tensor {
   /** `layout` stores the values physically permuted (see Tensor.perm); the logical shape is data's. */
   constructor(data: Tensor, requiresGrad = true, layout: readonly number[] | null = null) {
-    super(tf.tidy(() => toPhys(contig(data), layout)), layout, requiresGrad);
+    super(ownedIn(data, layout), layout, requiresGrad);
   }
   override toString(): string {
     return "Parameter containing:\n" + super.toString();
@@ -139,9 +137,16 @@ export abstract class Module {
 
   /** Parameters and buffers by dotted name, as copies detached from the graph. */
   stateDict(): StateDict {
+    // As PyTorch orders it: module by module, each one's parameters, then its buffers.
     const out: StateDict = new Map();
-    for (const [k, p] of this.namedParameters()) out.set(k, p.detach());
-    for (const [k, b] of this.namedBuffers()) out.set(k, b.detach());
+    for (const [modName, m] of this.namedModules()) {
+      const fields = [...m.fields()].filter(([, v]) => v instanceof Tensor) as [string, Tensor][];
+      const own = [...fields.filter(([, v]) => v instanceof Parameter), ...fields.filter(([k, v]) => !(v instanceof Parameter) && m._buffers.has(k))];
+      for (const [k, t] of own) {
+        const key = modName ? `${modName}.${k}` : k;
+        if (!out.has(key)) out.set(key, t.detach());
+      }
+    }
     return out;
   }
 
@@ -163,7 +168,7 @@ export abstract class Module {
         throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}: size mismatch for ${k}: ` +
           `copying a param with shape [${src.shape}] from checkpoint, the shape in current model is [${t.shape}].`);
       }
-      withGradMode(false, () => t._replace(tf.tidy(() => toPhys(contig(src), t._perm))));
+      t._replace(ownedIn(src, t._perm));
     }
     return { missingKeys, unexpectedKeys };
   }

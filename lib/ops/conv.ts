@@ -42,7 +42,6 @@ function explicitPadding(padding: Padding, kernel: [number, number]): Explicit {
 function dilateFilter(w: tf.Tensor, [dh, dw]: [number, number]): tf.Tensor {
   if (dh === 1 && dw === 1) return w;
   const [kh, kw, ci, co] = w.shape;
-  const eh = dh * (kh - 1) + 1;
   const ew = dw * (kw - 1) + 1;
   const rows: tf.Tensor[] = [];
   for (let i = 0; i < kh; i++) {

@@ -31,6 +31,15 @@ export function toPhys(h: tf.Tensor, perm: Perm): tf.Tensor {
   return perm ? tf.transpose(h, invertPerm(perm)) : h;
 }
 
+/** A new buffer, owned by the caller, holding t's values in the physical layout `perm` (one transpose at most). */
+export function ownedIn(t: Tensor, perm: Perm): tf.Tensor {
+  const rank = t._h.rank;
+  const src = t._perm ?? [...Array(rank).keys()];
+  const inv = perm ? invertPerm(perm) : [...Array(rank).keys()];
+  const order = inv.map((i) => src[i]);
+  return order.every((v, i) => v === i) ? tf.clone(t._h) : tf.transpose(t._h, order);
+}
+
 /** The tensor's values in logical order (its own buffer when already contiguous). */
 export function contig(t: Tensor): tf.Tensor {
   return fromPhys(t._h, t._perm);
@@ -41,7 +50,8 @@ export function toNHWC(t: Tensor): tf.Tensor {
   if (samePerm(t._perm, NHWC_PERM)) return t._h;
   const [n, c, h, w] = t.shape;
   if (!t._perm && (c === 1 || h * w === 1)) return tf.reshape(t._h, [n, h, w, c]);
-  return tf.transpose(contig(t), TO_NHWC);
+  const src = t._perm ?? [0, 1, 2, 3];
+  return tf.transpose(t._h, TO_NHWC.map((j) => src[j]));
 }
 
 /** A gradient for `t` given in NHWC, in `t`'s physical layout. */

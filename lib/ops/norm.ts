@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, ValueError } from "../tensor/errors";
 import { fillUniform } from "../tensor/random";
 import { result, Tensor } from "../tensor/tensor";
-import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "./layout";
+import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "./layout";
 
 export interface BatchNormOptions {
   runningMean?: Tensor | null;
@@ -29,26 +29,21 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
   if (!training && (!runningMean || !runningVar)) throw new RuntimeError("batch_norm: running_mean and running_var are required in eval mode");
   const image = x.dim() === 4;
   // Channels last in both cases: (N, C) as is, (N, C, H, W) as NHWC.
-  const h = image ? toNHWC(x) : x._h;
+  const h = image ? toNHWC(x) : contig(x);
   const axes = image ? [0, 1, 2] : [0];
   const count = h.size / c;
   if (training && count <= 1) throw new ValueError(`Expected more than 1 value per channel when training, got input size [${x.shape}]`);
 
-  const { mean, invstd } = tf.tidy(() => {
-    if (training) {
-      const m = tf.moments(h, axes);
-      return { mean: m.mean, invstd: tf.rsqrt(tf.add(m.variance, eps)) };
-    }
-    return { mean: tf.clone(runningMean!._h), invstd: tf.rsqrt(tf.add(runningVar!._h, eps)) };
-  });
+  const { mean, variance } = tf.tidy(() => (training ? tf.moments(h, axes)
+    : { mean: tf.clone(runningMean!._h), variance: tf.clone(runningVar!._h) }));
+  const invstd = tf.tidy(() => tf.rsqrt(tf.add(variance, eps)));
   if (training && runningMean && runningVar) {
     tf.tidy(() => {
-      const variance = tf.sub(tf.div(1, tf.square(invstd)), eps);
-      runningMean._replace(tf.add(tf.mul(runningMean._h, 1 - momentum), tf.mul(mean, momentum)));
-      runningVar._replace(tf.add(tf.mul(runningVar._h, 1 - momentum), tf.mul(variance, momentum * count / (count - 1))));
-      tf.keep(runningMean._h); tf.keep(runningVar._h);
+      runningMean._replace(tf.keep(tf.add(tf.mul(runningMean._h, 1 - momentum), tf.mul(mean, momentum))));
+      runningVar._replace(tf.keep(tf.add(tf.mul(runningVar._h, 1 - momentum), tf.mul(variance, momentum * count / (count - 1)))));
     });
   }
+  variance.dispose();
   const xhat = tf.tidy(() => tf.mul(tf.sub(h, mean), invstd));
   const y = tf.tidy(() => {
     let out = weight ? tf.mul(xhat, weight._h) : xhat;
@@ -56,14 +51,15 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
     return out === xhat ? tf.clone(xhat) : out;
   });
   const inputs = [x, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
-  const fresh = image && h !== x._h ? [h, xhat, mean, invstd] : [xhat, mean, invstd];
-  return result(y, image ? NHWC_PERM : x._perm, "NativeBatchNormBackward0", inputs, (gy) => {
+  const fresh = h !== x._h ? [h, xhat, mean, invstd] : [xhat, mean, invstd];
+  const perm = x._perm;
+  return result(y, image ? NHWC_PERM : null, "NativeBatchNormBackward0", inputs, (gy) => {
     const dxhat = weight ? tf.mul(gy, weight._h) : gy;
     const dx = training
       // (1/n) * invstd * (n * dxhat - sum(dxhat) - xhat * sum(dxhat * xhat))
       ? tf.mul(tf.div(invstd, count), tf.sub(tf.sub(tf.mul(dxhat, count), tf.sum(dxhat, axes)), tf.mul(xhat, tf.sum(tf.mul(dxhat, xhat), axes))))
       : tf.mul(dxhat, invstd);
-    const grads: (tf.Tensor | null)[] = [image ? nhwcToPhysOf(dx, x) : dx];
+    const grads: (tf.Tensor | null)[] = [image ? nhwcToPhysOf(dx, x) : toPhys(dx, perm)];
     if (weight) grads.push(tf.sum(tf.mul(gy, xhat), axes));
     if (bias) grads.push(tf.sum(gy, axes));
     return grads;

@@ -65,13 +65,21 @@ function broadcastShape(a: readonly number[], b: readonly number[], what: string
 function asTensor(v: TensorOrScalar, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== "number") throw new RuntimeError(`expected a Tensor or a number, got ${typeof v}`);
-  return new Tensor(tf.scalar(v, like.dtype === "float32" || !Number.isInteger(v) ? "float32" : tfDtype(like.dtype)));
+  return new Tensor(tf.scalar(v, like.dtype === "float32" || !Number.isInteger(v) ? "float32" : "int32"));
+}
+
+/** PyTorch's type promotion, reduced to our dtypes: bool < int64 < float32; true division is float. */
+function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] {
+  const rank = (d: DType) => (d === "float32" ? 2 : d === "int64" ? 1 : 0);
+  const top = trueDivision ? "float32" : rank(a.dtype) >= rank(b.dtype) ? a.dtype : b.dtype;
+  const target: DType = top === "bool" ? "int64" : top;
+  return [cast(a, target), cast(b, target)];
 }
 
 function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
-  const ta = asTensor(a, (a instanceof Tensor ? a : b) as Tensor);
-  const tb = asTensor(b, ta);
+  const like = (a instanceof Tensor ? a : b) as Tensor;
+  const [ta, tb] = promote(asTensor(a, like), asTensor(b, like), name === "DivBackward0");
   const [ha, hb] = [ta._h, tb._h];
   // Same shape and layout, or a scalar against anything: stay in the physical layout.
   const samePhysical = samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape);
@@ -104,8 +112,8 @@ export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
 // ---- comparison: bool results, no gradient -----------------------------------------------------
 const COMPARE = { eq: tf.equal, ne: tf.notEqual, lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual };
 
-export function compare(op: keyof typeof COMPARE, a: Tensor, b: TensorOrScalar): Tensor {
-  const tb = asTensor(b, a);
+export function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
+  const [a, tb] = x.dtype === "bool" && (y instanceof Tensor ? y.dtype === "bool" : false) ? [x, y as Tensor] : promote(x, asTensor(y, x), false);
   if (samePerm(a._perm, tb._perm) && sameShape(a._h.shape, tb._h.shape) || tb.dim() === 0) {
     return new Tensor(COMPARE[op](a._h, tb._h), a._perm);
   }

@@ -50,20 +50,25 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {})
   if (x.dim() === 3) return squeeze(avgPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
   const { k, s, p } = geometry(x, kernelSize, opts, "avg_pool2d");
   const includePad = opts.countIncludePad ?? true;
-  const padded = p[0] || p[1];
-  const xh = toNHWC(x);
-  // Counting the padding = average over an explicitly zero-padded input.
-  const src = padded && includePad ? tf.pad(xh, tfPad(p)) : xh;
-  const pad = padded && !includePad ? tfPad(p) : "valid";
-  const y = tf.avgPool(src as tf.Tensor4D, k, s, pad as "valid");
-  const srcShape = src.shape;
-  const fresh = [xh, src].filter((t, i, all) => t !== x._h && all.indexOf(t) === i);
-  for (const t of fresh) t.dispose();
-  const [h, w] = [x.shape[2], x.shape[3]];
-  return result(y, NHWC_PERM, "AvgPool2DBackward0", [x], (gy) => {
-    const input = tf.zeros(srcShape); // AvgPoolGrad reads only the input's shape
-    let g = tf.engine().runKernel("AvgPoolGrad", { dy: gy, input }, { filterSize: k, strides: s, pad }) as tf.Tensor;
-    if (padded && includePad) g = tf.slice(g, [0, p[0], p[1], 0], [-1, h, w, -1]);
-    return [nhwcToPhysOf(g, x)];
+  const padded = p[0] > 0 || p[1] > 0;
+  const [n, , h, w] = x.shape;
+  // Average over an explicitly zero-padded input; without countIncludePad, rescale each window by
+  // k·k / (its real cells), which is the average pool of a padded map of ones.
+  const [y, scale] = tf.tidy(() => {
+    const xh = toNHWC(x);
+    const src = padded ? tf.pad(xh, tfPad(p)) : xh;
+    const pooled = tf.avgPool(src as tf.Tensor4D, k, s, "valid");
+    if (!padded || includePad) return [pooled, null];
+    const ones = tf.pad(tf.ones([1, h, w, 1]), tfPad(p));
+    const c = tf.avgPool(ones as tf.Tensor4D, k, s, "valid");
+    return [tf.div(pooled, c), tf.div(1, c)];
   });
+  const paddedShape: [number, number, number, number] = [n, h + 2 * p[0], w + 2 * p[1], x.shape[1]];
+  return result(y, NHWC_PERM, "AvgPool2DBackward0", [x], (gy) => {
+    const input = tf.zeros(paddedShape); // AvgPoolGrad reads only the input's shape
+    const dy = scale ? tf.mul(gy, scale) : gy;
+    let g = tf.engine().runKernel("AvgPoolGrad", { dy, input }, { filterSize: k, strides: s, pad: "valid" }) as tf.Tensor;
+    if (padded) g = tf.slice(g, [0, p[0], p[1], 0], [-1, h, w, -1]);
+    return [nhwcToPhysOf(g, x)];
+  }, scale ? [scale] : []);
 }

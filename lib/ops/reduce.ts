@@ -55,16 +55,19 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   return reduceOp("MeanBackward", x, dim, keepdim, true);
 }
 
-/** Max over all elements; the gradient is shared evenly among ties, as in PyTorch. */
-export function maxAll(x: Tensor): Tensor {
-  if (x.numel() === 0) throw new RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0");
+/** Max (or min) over all elements; the gradient is shared evenly among ties, as in PyTorch. */
+function extremeAll(x: Tensor, largest: boolean): Tensor {
+  if (x.numel() === 0) throw new RuntimeError(`${largest ? "max" : "min"}(): Expected reduction dim to be specified for input.numel() == 0`);
   const h = x._h;
-  const y = tf.max(h);
-  return result(y, null, "MaxBackward1", [x], (gy) => {
+  const y = largest ? tf.max(h) : tf.min(h);
+  return result(y, null, largest ? "MaxBackward1" : "MinBackward1", [x], (gy) => {
     const mask = tf.cast(tf.equal(h, y), "float32");
     return [tf.mul(mask, tf.div(gy, tf.sum(mask)))];
   });
 }
+
+export const maxAll = (x: Tensor) => extremeAll(x, true);
+export const minAll = (x: Tensor) => extremeAll(x, false);
 
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());

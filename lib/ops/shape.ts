@@ -68,10 +68,16 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 export function expand(x: Tensor, shape: number[]): Tensor {
   const from = [...x.shape];
   const target = shape.map((d, i) => (d === -1 ? from[i - (shape.length - from.length)] : d));
+  const lead = target.length - from.length;
+  from.forEach((d, i) => {
+    if (lead < 0 || (d !== 1 && d !== target[i + lead])) {
+      throw new RuntimeError(`The expanded size of the tensor (${target[i + lead]}) must match the existing size (${d}) at non-singleton dimension ${i + lead}. ` +
+        `Target sizes: ${shapeStr(shape)}. Tensor sizes: ${shapeStr(from)} (only dims of size 1 can be expanded)`);
+    }
+  });
   const h = tf.tidy(() => tf.broadcastTo(contig(x), target));
   const perm = x._perm;
   return result(h, null, "ExpandBackward0", [x], (gy) => {
-    const lead = target.length - from.length;
     const axes = target.map((_, i) => i).filter((i) => i < lead || (from[i - lead] === 1 && target[i] !== 1));
     return [toPhys(tf.reshape(axes.length ? tf.sum(gy, axes) : gy, from), perm)];
   });
@@ -140,7 +146,7 @@ function unslice(g: tf.Tensor, axis: number, begin: number, end: number, step: n
     const split = [...shape.slice(0, axis), m, 1, ...shape.slice(axis + 1)];
     const spread = tf.pad(tf.reshape(g, split), pads(0, step - 1, axis + 1, split.length));
     const merged = tf.reshape(spread, [...shape.slice(0, axis), m * step, ...shape.slice(axis + 1)]);
-    g = tf.slice(merged, shape.map((_, k) => 0), shape.map((d, k) => (k === axis ? end - begin : -1)));
+    g = tf.slice(merged, shape.map(() => 0), shape.map((_, k) => (k === axis ? end - begin : -1)));
   }
   return tf.pad(g, pads(begin, size - end, axis, g.rank));
 }

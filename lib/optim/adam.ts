@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ValueError } from "../tensor/errors";
-import { checkNonNegative, Optimizer, type Params } from "./optimizer";
+import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; }
 type H = Required<AdamOptions>;
@@ -8,12 +8,12 @@ type H = Required<AdamOptions>;
 /** torch.optim.Adam: m, v moments with bias correction; p −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). */
 export class Adam extends Optimizer<H> {
   constructor(params: Params<H>, opts: AdamOptions = {}) {
-    const hp: H = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...opts };
-    checkNonNegative(hp.lr, "learning rate");
-    checkNonNegative(hp.eps, "epsilon value");
-    checkNonNegative(hp.weightDecay, "weight_decay value");
-    hp.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new ValueError(`Invalid beta parameter at index ${i}: ${b}`); });
-    super(params, hp);
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...definedOnly(opts) } as H, (hp) => {
+      checkNonNegative(hp.lr, "learning rate");
+      checkNonNegative(hp.eps, "epsilon value");
+      checkNonNegative(hp.weightDecay, "weight_decay value");
+      hp.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new ValueError(`Invalid beta parameter at index ${i}: ${b}`); });
+    });
   }
 
   protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {

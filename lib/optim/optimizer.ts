@@ -15,13 +15,15 @@ export abstract class Optimizer<H extends object> {
   /** Per-parameter state (momentum buffers, moments), as backend buffers in the parameter's layout. */
   protected readonly state = new Map<Tensor, Record<string, tf.Tensor | number>>();
 
-  constructor(params: Params<H>, readonly defaults: H) {
+  /** `check` validates the hyper-parameters of every group (defaults merged with the group's own). */
+  constructor(params: Params<H>, readonly defaults: H, check: (hp: H) => void) {
     const list = [...(params as Iterable<Tensor | ParamGroup<H>>)];
     if (list.length === 0) throw new ValueError("optimizer got an empty parameter list (did you pass model.parameters() of a model without layers?)");
     const groups = list.every((p) => typeof p === "object" && p !== null && "params" in p && !("_s" in p))
       ? (list as ParamGroup<H>[])
       : [{ params: list as Tensor[] }];
-    this.paramGroups = groups.map((g) => ({ ...defaults, ...g, params: [...g.params] }));
+    this.paramGroups = groups.map((g) => ({ ...defaults, ...definedOnly(g), params: [...g.params] }));
+    for (const g of this.paramGroups) check(g);
   }
 
   /** `optimizer.zeroGrad()`: drops the gradients (PyTorch's set_to_none). */
@@ -59,6 +61,11 @@ export abstract class Optimizer<H extends object> {
     state[key] = value;
     return value;
   }
+}
+
+/** Options without the keys set to undefined, so `{ momentum: undefined }` keeps the default. */
+export function definedOnly<T extends object>(opts: T): Partial<T> {
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function checkNonNegative(value: number, what: string): void {

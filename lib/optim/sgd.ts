@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ValueError } from "../tensor/errors";
-import { checkNonNegative, Optimizer, type Params } from "./optimizer";
+import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; }
 type H = Required<SGDOptions>;
@@ -8,13 +8,13 @@ type H = Required<SGDOptions>;
 /** torch.optim.SGD: g += wd·p; buf = μ·buf + (1−τ)·g (buf = g at the first step); g = nesterov ? g + μ·buf : buf; p −= lr·g. */
 export class SGD extends Optimizer<H> {
   constructor(params: Params<H>, opts: SGDOptions) {
-    const hp: H = { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...opts };
     if (opts?.lr === undefined) throw new ValueError("SGD: required optimization parameter lr is missing; pass { lr: 0.01 }");
-    checkNonNegative(hp.lr, "learning rate");
-    checkNonNegative(hp.momentum, "momentum value");
-    checkNonNegative(hp.weightDecay, "weight_decay value");
-    if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) throw new ValueError("Nesterov momentum requires a momentum and zero dampening");
-    super(params, hp);
+    super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...definedOnly(opts) } as H, (hp) => {
+      checkNonNegative(hp.lr, "learning rate");
+      checkNonNegative(hp.momentum, "momentum value");
+      checkNonNegative(hp.weightDecay, "weight_decay value");
+      if (hp.nesterov && (hp.momentum <= 0 || hp.dampening !== 0)) throw new ValueError("Nesterov momentum requires a momentum and zero dampening");
+    });
   }
 
   protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {

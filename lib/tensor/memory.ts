@@ -41,7 +41,7 @@ let pressureBytes = 256 * 1024 * 1024;
 let allocatedSinceCollect = 0;
 let collecting = false;
 
-/** Ties the release of `holder` to the life of `owner`. */
+/** Ties one release of `holder` to the life of `owner`. */
 export function track(owner: object, holder: Holder, bytes: number): void {
   registry.register(owner, holder, holder);
   allocatedSinceCollect += bytes;
@@ -49,7 +49,7 @@ export function track(owner: object, holder: Holder, bytes: number): void {
 }
 
 /** The owner released its buffers itself (e.g. autograd freed a graph): no finalizer needed. */
-export function untrack(holder: Holder): void {
+export function untrack(holder: Holder & object): void {
   registry.unregister(holder);
 }
 
@@ -72,10 +72,23 @@ export function setMemoryPressure(bytes: number): void {
   pressureBytes = bytes;
 }
 
-/** A holder for one backend tensor handle that may be swapped in place (param.data = ...). */
+/**
+ * One backend buffer and its layout, shared by the tensors that view it (`t.data`, `t.detach()`),
+ * as PyTorch's storage is. In-place updates swap `handle` for all of them; the buffer is freed
+ * when the last of its tensors is collected.
+ */
 export class Storage implements Holder {
-  constructor(public handle: Disposable) {}
+  private owners = 0;
+  constructor(public handle: Disposable, public perm: readonly number[] | null) {}
+
+  /** Registers one more tensor that views this storage. */
+  retain(): this {
+    this.owners++;
+    return this;
+  }
+
   release(): void {
+    if (--this.owners > 0) return;
     try {
       this.handle.dispose();
     } catch {

@@ -33,32 +33,34 @@ export function tfDtype(d: DType): tf.DataType {
 }
 
 export class Tensor {
-  /** @internal the buffer, in physical layout; swapped in place by optimizers and `.data =`. */
+  /** @internal the buffer and its layout, shared with views (`.data`, `detach()`). */
   readonly _s: Storage;
-  /** @internal see the file comment. */
-  _perm: Perm;
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: Node | null = null;
 
-  /** @internal use torch.tensor(...) and friends to make tensors. */
-  constructor(handle: tf.Tensor, perm: Perm = null, requiresGrad = false) {
-    this._s = new Storage(handle);
-    this._perm = perm && !isIdentity(perm) ? perm : null;
+  /** @internal use torch.tensor(...) and friends to make tensors. Takes ownership of `handle`. */
+  constructor(handle: tf.Tensor | Storage, perm: Perm = null, requiresGrad = false) {
+    this._s = (handle instanceof Storage ? handle : new Storage(handle, normPerm(perm))).retain();
     this.requiresGrad = requiresGrad;
-    track(this, this._s, handle.size * 4);
+    track(this, this._s, handle instanceof Storage ? 0 : handle.size * 4);
   }
 
-  /** @internal */
+  /** @internal the buffer, in physical layout; swapped in place by optimizers and `.data =`. */
   get _h(): tf.Tensor {
     return this._s.handle as tf.Tensor;
   }
 
-  /** @internal replaces the buffer (in-place update); the old one is freed. */
+  /** @internal see the file comment. */
+  get _perm(): Perm {
+    return this._s.perm;
+  }
+
+  /** @internal replaces the buffer (an in-place update, seen by every view); the old one is freed. */
   _replace(handle: tf.Tensor, perm: Perm = this._perm): void {
     const old = this._s.handle;
     this._s.handle = handle;
-    this._perm = perm && !isIdentity(perm) ? perm : null;
+    this._s.perm = normPerm(perm);
     if (old !== handle) old.dispose();
   }
 
@@ -130,14 +132,16 @@ export class Tensor {
     return build(0);
   }
 
-  /** A tensor sharing this one's values, cut off from the graph. */
+  /** A tensor sharing this one's storage, cut off from the graph (in-place changes show through). */
   get data(): Tensor {
-    return new Tensor(tf.clone(this._h), this._perm, false);
+    return new Tensor(this._s, null, false);
   }
 
   /** `param.data = other.data`: replaces the values (and shape) without recording anything. */
   set data(other: Tensor) {
-    this._replace(tf.clone(other._h), other._perm);
+    const sameShapeHere = sameShape(other.shape, this.shape);
+    // Keep this tensor's layout when it can (optimizer state is laid out like it).
+    this._replace(sameShapeHere ? ops.ownedIn(other, this._perm) : tf.clone(other._h), sameShapeHere ? this._perm : other._perm);
   }
 
   detach(): Tensor { return this.data; }
@@ -163,7 +167,7 @@ export class Tensor {
       if (!sameShape(gradient.shape, this.shape)) {
         throw new RuntimeError(`backward: gradient has shape ${shapeStr(gradient.shape)} but the tensor has shape ${shapeStr(this.shape)}`);
       }
-      seed = tf.tidy(() => ops.toPhys(ops.contig(gradient), this._perm));
+      seed = ops.ownedIn(gradient, this._perm);
     } else {
       if (this.numel() !== 1) {
         throw new RuntimeError(`grad can be implicitly created only for scalar outputs (this tensor has shape ${shapeStr(this.shape)}); pass a gradient: t.backward(torch.onesLike(t))`);
@@ -196,7 +200,7 @@ export class Tensor {
   copy_(src: Tensor): this {
     this.checkInPlace("copy_");
     if (!sameShape(src.shape, this.shape)) throw new RuntimeError(`copy_: source shape ${shapeStr(src.shape)} does not match ${shapeStr(this.shape)}`);
-    this._replace(tf.tidy(() => ops.toPhys(ops.contig(src), this._perm)));
+    this._replace(ops.ownedIn(src, this._perm));
     return this;
   }
   add_(other: TensorOrScalar, alpha = 1): this { return this.inPlace("add_", ops.add(this, alpha === 1 ? other : ops.mul(other, alpha))); }
@@ -205,7 +209,14 @@ export class Tensor {
   div_(other: TensorOrScalar): this { return this.inPlace("div_", ops.div(this, other)); }
   private inPlace(what: string, result: Tensor): this {
     this.checkInPlace(what);
-    this._replace(tf.tidy(() => ops.toPhys(ops.contig(result), this._perm)));
+    if (!sameShape(result.shape, this.shape)) {
+      throw new RuntimeError(`${what}: output with shape ${shapeStr(this.shape)} doesn't match the broadcast shape ${shapeStr(result.shape)}`);
+    }
+    if (result.requiresGrad) {
+      throw new RuntimeError(`${what}: in-place operations are not recorded by autograd here; write the out-of-place form ` +
+        `(y = y.${what.slice(0, -1)}(...)), or run it under torch.noGrad(() => ...) on values that need no gradient`);
+    }
+    this._replace(ops.ownedIn(result, this._perm));
     return this;
   }
 
@@ -285,7 +296,7 @@ export class Tensor {
   min(): Tensor;
   min(dim: number, keepdim?: boolean): ops.ValuesIndices;
   min(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
-    return dim === undefined ? ops.neg(ops.maxAll(ops.neg(this))) : ops.minDim(this, dim, keepdim);
+    return dim === undefined ? ops.minAll(this) : ops.minDim(this, dim, keepdim);
   }
   argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
 
@@ -293,6 +304,10 @@ export class Tensor {
   toString(): string { return formatTensor(this); }
   [inspect.custom](): string { return formatTensor(this); }
   [DISPLAY](): MimeBundle { return { "text/plain": formatTensor(this) }; }
+}
+
+function normPerm(perm: Perm): Perm {
+  return perm && !isIdentity(perm) ? perm : null;
 }
 
 export function isIdentity(perm: readonly number[]): boolean {
