@@ -21,7 +21,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) {
-    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes [${a.shape}] and [${b.shape}]`);
+    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes [${a.shape}] and [${b.shape}] ` +
+      "(give both the same leading batch size, e.g. with expand() or unsqueeze(0), or reshape to 2-D)");
   }
   const [sa, sb] = [a.shape, b.shape];
   if (sa[sa.length - 1] !== sb[sb.length - 2]) throw mismatch(sa.slice(-2), sb.slice(-2));

@@ -32,7 +32,10 @@ function perSample(gy: tf.Tensor, n: number, r: Reduction): tf.Tensor {
 
 /** Class targets of an (N, C) input, checked to be in range. */
 function classTargets(input: Tensor, target: Tensor, what: string): tf.Tensor {
-  if (input.dim() !== 2) throw new RuntimeError(`${what}: expected input of shape (N, C), got ${shapeStr(input.shape)}`);
+  if (input.dim() !== 2) {
+    throw new RuntimeError(`${what}: expected input of shape (N, C), got ${shapeStr(input.shape)}; ` +
+      "for per-pixel classes move C last and flatten to (N·H·W, C), with the target flattened to (N·H·W,)");
+  }
   if (target.dtype !== "int64") {
     throw new RuntimeError(`${what}: expected target of dtype int64 (class indices), got ${target.dtype}; use target.long()`);
   }
