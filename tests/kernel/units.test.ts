@@ -69,7 +69,7 @@ test("nnlab with a bad command or two install targets explains the usage", () =>
   const bad = spawnSync(process.execPath, [CLI, "instal"], { encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown command "instal"\nusage:/);
-  const both = spawnSync(process.execPath, [CLI, "install", "--user", "--prefix", "/tmp/x"], { encoding: "utf8" });
+  const both = spawnSync(process.execPath, [CLI, "install", "--user", "--prefix", "some/prefix"], { encoding: "utf8" });
   assert.equal(both.status, 2);
   assert.match(both.stderr, /choose one of --user, --sys-prefix, --prefix DIR/);
 });
