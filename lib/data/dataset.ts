@@ -6,9 +6,10 @@
 import { inspect } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { IndexError, ValueError } from "../tensor/errors";
-import { contig } from "../ops/layout";
+import { contig } from "../tensor/layout";
 import { randperm } from "../tensor/random";
 import { Tensor } from "../tensor/tensor";
+import "../ops"; // installs the op methods used here (t.select) on Tensor
 import { defaultCollate, type Collated } from "./collate";
 
 export abstract class Dataset<S = unknown> {

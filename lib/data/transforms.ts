@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { TorchTypeError, ValueError } from "../tensor/errors";
 import { Tensor } from "../tensor/tensor";
 import { fromValues } from "../tensor/creation";
+import "../ops"; // installs the op methods used here (t.sub, t.div) on Tensor
 import { Image } from "./image";
 
 type Shape4 = readonly [number, number, number, number];

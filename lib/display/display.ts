@@ -9,7 +9,6 @@ import { getDisplaySink, toBundle } from "./protocol";
 import { html, json, markdown, png, svg } from "./rich";
 import { featureMaps, image, imageGrid, kernelGrid } from "./pictures";
 import { plotly } from "./plotly";
-import { spec as vegaLite } from "../plot/charts";
 
 export interface DisplayHandle {
   /** The Jupyter display_id (random hex) shared by this output's display_data and update_display_data. */
@@ -45,8 +44,11 @@ function show(value: unknown, options: DisplayOptions = {}): DisplayHandle {
   };
 }
 
-/** Each shortcut builds the displayable with the same name (see rich.ts, pictures.ts, plotly.ts) and displays it. */
-const shortcut = <A extends unknown[]>(make: (...args: A) => unknown) => (...args: A): DisplayHandle => show(make(...args));
+/**
+ * Each shortcut builds the displayable with the same name (see rich.ts, pictures.ts, plotly.ts) and
+ * displays it. `display.vegaLite` is added by lib/index.ts: Vega-Lite lives in lib/plot, a layer above.
+ */
+export const shortcut = <A extends unknown[]>(make: (...args: A) => unknown) => (...args: A): DisplayHandle => show(make(...args));
 
 export const display = Object.assign(show, {
   html: shortcut(html),
@@ -54,7 +56,6 @@ export const display = Object.assign(show, {
   svg: shortcut(svg),
   png: shortcut(png),
   json: shortcut(json),
-  vegaLite: shortcut(vegaLite),
   image: shortcut(image),
   imageGrid: shortcut(imageGrid),
   kernels: shortcut(kernelGrid),

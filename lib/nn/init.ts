@@ -4,7 +4,7 @@ import { ValueError } from "../tensor/errors";
 import { fillNormal, fillUniform } from "../tensor/random";
 import type { Tensor } from "../tensor/tensor";
 import { withGradMode } from "../tensor/autograd";
-import { toPhys } from "../ops/layout";
+import { toPhys } from "../tensor/layout";
 
 /** fan_in and fan_out of a weight [out, in, ...kernel]. */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {

@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import { RuntimeError } from "../tensor/errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
-import { ownedIn } from "../ops/layout";
+import { ownedIn } from "../tensor/layout";
 
 /** A Tensor that a Module treats as a trainable weight (requiresGrad by default). */
 export class Parameter extends Tensor {

@@ -1,7 +1,7 @@
 /** softmax / log_softmax along any dim (the backends do the last axis; other dims are moved there). */
 import * as tf from "@tensorflow/tfjs-core";
 import { normDim, result, Tensor } from "../tensor/tensor";
-import { contig, toPhys } from "./layout";
+import { contig, toPhys } from "../tensor/layout";
 
 /** Runs `f` on the last axis of `h` after moving `dim` there, and moves the result back. */
 function onLastAxis(h: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): tf.Tensor {

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, ValueError } from "../tensor/errors";
 import { result, Tensor } from "../tensor/tensor";
-import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "./layout";
+import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { cat, narrow, squeeze, unsqueeze } from "./shape";
 
 export type Pair = number | [number, number];

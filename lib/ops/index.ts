@@ -1,5 +1,6 @@
 /** The functional ops behind Tensor methods, torch.* and nn.functional. */
-export * from "./layout";
+import "./methods";
+
 export * from "./pointwise";
 export * from "./reduce";
 export * from "./shape";

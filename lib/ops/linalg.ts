@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError } from "../tensor/errors";
 import { result, Tensor } from "../tensor/tensor";
-import { contig, toPhys } from "./layout";
+import { contig, toPhys } from "../tensor/layout";
 import { unsqueeze, squeeze } from "./shape";
 
 /** A 2-D operand: its buffer and whether that buffer holds the transpose. */

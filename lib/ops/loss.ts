@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { IndexError, RuntimeError, ValueError, shapeStr } from "../tensor/errors";
 import { result, sameShape, Tensor } from "../tensor/tensor";
-import { contig, toPhys } from "./layout";
+import { contig, toPhys } from "../tensor/layout";
 
 export type Reduction = "mean" | "sum" | "none";
 

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, ValueError } from "../tensor/errors";
 import { fillUniform } from "../tensor/random";
 import { result, Tensor } from "../tensor/tensor";
-import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "./layout";
+import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "../tensor/layout";
 
 export interface BatchNormOptions {
   runningMean?: Tensor | null;

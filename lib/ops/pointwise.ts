@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../tensor/errors";
 import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
-import { contig, samePerm, toPhys } from "./layout";
+import { contig, samePerm, toPhys } from "../tensor/layout";
 
 // ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
 type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;

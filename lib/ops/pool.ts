@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError } from "../tensor/errors";
 import { result, Tensor } from "../tensor/tensor";
-import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "./layout";
+import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { pair, type Pair } from "./conv";
 import { squeeze, unsqueeze } from "./shape";
 

@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError } from "../tensor/errors";
 import { normDim, result, Tensor } from "../tensor/tensor";
 import { cast } from "./pointwise";
-import { contig, toPhys } from "./layout";
+import { contig, toPhys } from "../tensor/layout";
 
 /** `torch.max(t, dim)`: destructures as `[values, indices]`, also has `.values` / `.indices`. */
 export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };

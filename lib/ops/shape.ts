@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { IndexError, RuntimeError, shapeStr } from "../tensor/errors";
 import { normDim, result, Tensor } from "../tensor/tensor";
-import { contig, invertPerm, toPhys } from "./layout";
+import { contig, toPhys } from "../tensor/layout";
 
 export function view(x: Tensor, shape: number[]): Tensor {
   const n = x.numel();
@@ -182,4 +182,3 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
 }
 
-export { invertPerm };

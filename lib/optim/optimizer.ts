@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ValueError } from "../tensor/errors";
 import type { Tensor } from "../tensor/tensor";
-import { contig, samePerm, toPhys } from "../ops/layout";
+import { contig, samePerm, toPhys } from "../tensor/layout";
 
 export type ParamGroup<H> = { params: Iterable<Tensor> } & Partial<H>;
 export type Params<H> = Iterable<Tensor> | ParamGroup<H>[];

@@ -6,16 +6,20 @@
  * their NCHW outputs physically channels-last (perm [0, 3, 1, 2]), as PyTorch's channels_last
  * memory format does, because the backends only convolve NHWC; element-wise ops keep the layout,
  * and anything that needs logical order (view, printing, reading values) materialises it.
+ *
+ * This file holds what a tensor is (buffer, layout, grad, printing); the methods that are ops
+ * (`t.add(u)`, `t.view(...)`, `t.sum()`) are declared on this class and installed by
+ * lib/ops/methods.ts, so the tensor layer never imports the ops built on it.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
 import { IndexError, RuntimeError, shapeStr } from "./errors";
+import { contig, fromPhys, ownedIn, samePerm, toPhys } from "./layout";
 import { Storage, track } from "./memory";
 import { formatTensor } from "./print";
 import { Size } from "./size";
-import * as ops from "../ops";
 import type { Device } from "./device";
 import { currentDevice, parseDevice } from "./device";
 
@@ -103,7 +107,7 @@ export class Tensor {
   /** Values in logical row-major order. */
   dataSync(): Float32Array | Int32Array | Uint8Array {
     if (!this._perm) return this._h.dataSync() as Float32Array | Int32Array | Uint8Array;
-    const logical = ops.contig(this);
+    const logical = contig(this);
     try {
       return logical.dataSync() as Float32Array | Int32Array | Uint8Array;
     } finally {
@@ -141,7 +145,7 @@ export class Tensor {
   set data(other: Tensor) {
     const sameShapeHere = sameShape(other.shape, this.shape);
     // Keep this tensor's layout when it can (optimizer state is laid out like it).
-    this._replace(sameShapeHere ? ops.ownedIn(other, this._perm) : tf.clone(other._h), sameShapeHere ? this._perm : other._perm);
+    this._replace(sameShapeHere ? ownedIn(other, this._perm) : tf.clone(other._h), sameShapeHere ? this._perm : other._perm);
   }
 
   detach(): Tensor { return this.data; }
@@ -167,7 +171,7 @@ export class Tensor {
       if (!sameShape(gradient.shape, this.shape)) {
         throw new RuntimeError(`backward: gradient has shape ${shapeStr(gradient.shape)} but the tensor has shape ${shapeStr(this.shape)}`);
       }
-      seed = ops.ownedIn(gradient, this._perm);
+      seed = ownedIn(gradient, this._perm);
     } else {
       if (this.numel() !== 1) {
         throw new RuntimeError(`grad can be implicitly created only for scalar outputs (this tensor has shape ${shapeStr(this.shape)}); pass a gradient: t.backward(torch.onesLike(t))`);
@@ -183,7 +187,7 @@ export class Tensor {
       this.grad = new Tensor(g, this._perm);
     } else {
       const grad = this.grad;
-      const sum = tf.tidy(() => tf.add(grad._h, ops.samePerm(grad._perm, this._perm) ? g : ops.toPhys(ops.fromPhys(g, this._perm), grad._perm)));
+      const sum = tf.tidy(() => tf.add(grad._h, samePerm(grad._perm, this._perm) ? g : toPhys(fromPhys(g, this._perm), grad._perm)));
       g.dispose();
       grad._replace(sum);
     }
@@ -200,14 +204,11 @@ export class Tensor {
   copy_(src: Tensor): this {
     this.checkInPlace("copy_");
     if (!sameShape(src.shape, this.shape)) throw new RuntimeError(`copy_: source shape ${shapeStr(src.shape)} does not match ${shapeStr(this.shape)}`);
-    this._replace(ops.ownedIn(src, this._perm));
+    this._replace(ownedIn(src, this._perm));
     return this;
   }
-  add_(other: TensorOrScalar, alpha = 1): this { return this.inPlace("add_", ops.add(this, alpha === 1 ? other : ops.mul(other, alpha))); }
-  sub_(other: TensorOrScalar): this { return this.inPlace("sub_", ops.sub(this, other)); }
-  mul_(other: TensorOrScalar): this { return this.inPlace("mul_", ops.mul(this, other)); }
-  div_(other: TensorOrScalar): this { return this.inPlace("div_", ops.div(this, other)); }
-  private inPlace(what: string, result: Tensor): this {
+  /** @internal stores an op's result as this tensor's new values (`t.add_(u)` is `t._inPlace("add_", add(t, u))`). */
+  _inPlace(what: string, result: Tensor): this {
     this.checkInPlace(what);
     if (!sameShape(result.shape, this.shape)) {
       throw new RuntimeError(`${what}: output with shape ${shapeStr(this.shape)} doesn't match the broadcast shape ${shapeStr(result.shape)}`);
@@ -216,89 +217,14 @@ export class Tensor {
       throw new RuntimeError(`${what}: in-place operations are not recorded by autograd here; write the out-of-place form ` +
         `(y = y.${what.slice(0, -1)}(...)), or run it under torch.noGrad(() => ...) on values that need no gradient`);
     }
-    this._replace(ops.ownedIn(result, this._perm));
+    this._replace(ownedIn(result, this._perm));
     return this;
   }
 
-  // ---- conversions --------------------------------------------------------------------------
-  to(target: Device | string | DType): Tensor {
-    if (target === "float32" || target === "int64" || target === "bool") return ops.cast(this, target);
-    parseDevice(target, "Tensor.to");
-    return this;
-  }
+  // ---- devices (ops that are methods, such as t.view(...) or t.sum(), come from lib/ops/methods.ts)
   cpu(): Tensor { return this; }
   cuda(): Tensor { parseDevice("cuda", "Tensor.cuda"); return this; }
-  float(): Tensor { return ops.cast(this, "float32"); }
-  long(): Tensor { return ops.cast(this, "int64"); }
-  int(): Tensor { return ops.cast(this, "int64"); }
-  bool(): Tensor { return ops.cast(this, "bool"); }
-  clone(): Tensor { return ops.clone(this); }
-  contiguous(): Tensor { return this._perm ? ops.clone(this, true) : this; }
   isContiguous(): boolean { return this._perm === null; }
-
-  // ---- shape ----------------------------------------------------------------------------------
-  view(...shape: (number | number[])[]): Tensor { return ops.view(this, flatArgs(shape)); }
-  reshape(...shape: (number | number[])[]): Tensor { return ops.view(this, flatArgs(shape)); }
-  viewAs(other: Tensor): Tensor { return ops.view(this, [...other.shape]); }
-  flatten(startDim = 0, endDim = -1): Tensor { return ops.flatten(this, startDim, endDim); }
-  transpose(dim0: number, dim1: number): Tensor { return ops.transpose(this, dim0, dim1); }
-  t(): Tensor {
-    if (this.dim() > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D; use transpose(dim0, dim1)`);
-    return this.dim() < 2 ? this : ops.transpose(this, 0, 1);
-  }
-  get T(): Tensor { return ops.permute(this, [...this.shape.keys()].reverse()); }
-  permute(...dims: (number | number[])[]): Tensor { return ops.permute(this, flatArgs(dims)); }
-  squeeze(dim?: number): Tensor { return ops.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return ops.unsqueeze(this, dim); }
-  /** Python-style indexing of the leading dims: t.index(0), t.index(":", "1:3"), t.index(null, 2). */
-  index(...idx: ops.IndexItem[]): Tensor { return ops.index(this, idx); }
-  select(dim: number, i: number): Tensor { return ops.select(this, dim, i); }
-  narrow(dim: number, start: number, length: number): Tensor { return ops.narrow(this, dim, start, length); }
-  expand(...shape: (number | number[])[]): Tensor { return ops.expand(this, flatArgs(shape)); }
-
-  // ---- arithmetic -----------------------------------------------------------------------------
-  add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
-    return ops.add(this, opts.alpha === undefined ? other : ops.mul(other, opts.alpha));
-  }
-  sub(other: TensorOrScalar): Tensor { return ops.sub(this, other); }
-  mul(other: TensorOrScalar): Tensor { return ops.mul(this, other); }
-  div(other: TensorOrScalar): Tensor { return ops.div(this, other); }
-  pow(exponent: number): Tensor { return ops.pow(this, exponent); }
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  abs(): Tensor { return ops.abs(this); }
-  relu(): Tensor { return ops.relu(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  mm(other: Tensor): Tensor { return ops.matmul(this, other); }
-  softmax(dim: number): Tensor { return ops.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return ops.logSoftmax(this, dim); }
-
-  // ---- comparison (no gradient) ---------------------------------------------------------------
-  eq(other: TensorOrScalar): Tensor { return ops.compare("eq", this, other); }
-  ne(other: TensorOrScalar): Tensor { return ops.compare("ne", this, other); }
-  lt(other: TensorOrScalar): Tensor { return ops.compare("lt", this, other); }
-  le(other: TensorOrScalar): Tensor { return ops.compare("le", this, other); }
-  gt(other: TensorOrScalar): Tensor { return ops.compare("gt", this, other); }
-  ge(other: TensorOrScalar): Tensor { return ops.compare("ge", this, other); }
-
-  // ---- reductions -----------------------------------------------------------------------------
-  sum(dim?: number | number[], keepdim = false): Tensor { return ops.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return ops.mean(this, dim, keepdim); }
-  max(): Tensor;
-  max(dim: number, keepdim?: boolean): ops.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
-    return dim === undefined ? ops.maxAll(this) : ops.maxDim(this, dim, keepdim);
-  }
-  min(): Tensor;
-  min(dim: number, keepdim?: boolean): ops.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | ops.ValuesIndices {
-    return dim === undefined ? ops.minAll(this) : ops.minDim(this, dim, keepdim);
-  }
-  argmax(dim?: number, keepdim = false): Tensor { return ops.argmax(this, dim, keepdim); }
 
   // ---- printing -------------------------------------------------------------------------------
   toString(): string { return formatTensor(this); }
@@ -326,10 +252,6 @@ export function normDim(dim: number, rank: number): number {
     throw new IndexError(`Dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`);
   }
   return dim < 0 ? dim + r : dim;
-}
-
-function flatArgs(args: (number | number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
 }
 
 /** Wraps a backend tensor; records a node when `inputs` require grad. */

@@ -4,7 +4,7 @@ import { bar, confusionMatrix, heatmap, line, scatter, spec } from "../../lib/pl
 import { VEGA_LITE_MIME } from "../../lib/plot/chart";
 import { FakeTensor } from "../display/fakeTensor";
 import { checkChartBundle } from "./chartTools";
-import { display } from "../../lib/display/display";
+import { display } from "../../lib/index";
 import { consoleSink, setDisplaySink } from "../../lib/display/protocol";
 import { recordingSink } from "../display/pngTools";
 

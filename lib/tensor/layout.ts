@@ -3,7 +3,7 @@
  * new backend tensors, so call them inside tf.tidy.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Perm, Tensor } from "../tensor/tensor";
+import type { Perm, Tensor } from "./tensor";
 
 /** Channels-last: NCHW logical axes sit at NHWC physical positions. */
 export const NHWC_PERM: readonly number[] = [0, 3, 1, 2];
