@@ -4,13 +4,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend, backendInfo, type BackendInfo, type BackendOptions } from "./backend";
-import { Tensor as TensorClass, type DType, type TensorOrScalar } from "./tensor/tensor";
+import { Tensor as TensorClass, type DType } from "./tensor/tensor";
 import { TensorFactory } from "./tensor/creation";
 import { isGradEnabled as gradEnabled, withGradMode } from "./tensor/autograd";
 import { isCudaAvailable, setCudaAvailable } from "./tensor/device";
 import { collectGarbage as collect } from "./tensor/memory";
 import { manualSeed as seedGenerator, randperm as permutation } from "./tensor/random";
-import * as ops from "./ops";
 
 export { Size } from "./tensor/size";
 export { Device, device } from "./tensor/device";
@@ -18,6 +17,7 @@ export { RuntimeError, ValueError, IndexError, TorchError } from "./tensor/error
 export { tensor, zeros, ones, full, rand, randn, arange, zerosLike, onesLike, randnLike, type TensorOptions } from "./tensor/creation";
 export type { DType, Nested } from "./tensor/tensor";
 export type { ValuesIndices, IndexItem } from "./ops";
+export type { DimArg } from "./tensor/tensor";
 export * as nn from "./nn";
 export * as optim from "./optim";
 
@@ -80,39 +80,11 @@ export function collectGarbage(): void {
 }
 
 // ---- functions that mirror Tensor methods ------------------------------------------------------
-export const cat = ops.cat;
-export const stack = ops.stack;
-export const max = ops.max;
-export function argmax(x: TensorClass, dim?: ops.DimArg, keepdim = false): TensorClass {
-  if (dim === undefined) return ops.argmax(x);
-  const a = ops.dimArg(dim, keepdim);
-  return ops.argmax(x, a.dim, a.keepdim);
-}
-export const sum = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.sum(x, dim, keepdim);
-export const mean = (x: TensorClass, dim?: number | number[], keepdim = false) => ops.mean(x, dim, keepdim);
-export const add = (a: TensorOrScalar, b: TensorOrScalar) => ops.add(a, b);
-export const sub = (a: TensorOrScalar, b: TensorOrScalar) => ops.sub(a, b);
-export const mul = (a: TensorOrScalar, b: TensorOrScalar) => ops.mul(a, b);
-export const div = (a: TensorOrScalar, b: TensorOrScalar) => ops.div(a, b);
-export const matmul = ops.matmul;
-export const mm = ops.matmul;
-export const flatten = (x: TensorClass, startDim = 0, endDim = -1) => ops.flatten(x, startDim, endDim);
-export const transpose = ops.transpose;
-export const permute = (x: TensorClass, dims: number[]) => ops.permute(x, dims);
-export const exp = ops.exp;
-export const log = ops.log;
-export const sqrt = ops.sqrt;
-export const abs = ops.abs;
-export const relu = ops.relu;
-export const sigmoid = ops.sigmoid;
-export const tanh = ops.tanh;
-export const softmax = (x: TensorClass, dim: ops.DimArg) => ops.softmax(x, ops.dimArg(dim).dim);
-export const logSoftmax = (x: TensorClass, dim: ops.DimArg) => ops.logSoftmax(x, ops.dimArg(dim).dim);
-export const eq = (a: TensorClass, b: TensorOrScalar) => ops.compare("eq", a, b);
-export const pow = ops.pow;
-export const neg = ops.neg;
-export const clone = (x: TensorClass) => ops.clone(x);
-export const conv2d = ops.conv2d;
+export {
+  add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, softmax, logSoftmax, eq,
+  sum, mean, max, argmax, matmul, matmul as mm, flatten, transpose, permute, cat, stack, clone, conv2d,
+} from "./ops";
+
 export function isTensor(v: unknown): v is TensorClass {
   return v instanceof TensorClass;
 }

@@ -97,6 +97,11 @@ export class AvgPool2d extends Module {
 }
 
 export class ReLU extends Module { forward(x: Tensor): Tensor { return ops.relu(x); } }
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) { super(); }
+  forward(x: Tensor): Tensor { return ops.leakyRelu(x, this.negativeSlope); }
+  override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
+}
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return ops.sigmoid(x); } }
 export class Tanh extends Module { forward(x: Tensor): Tensor { return ops.tanh(x); } }
 
@@ -122,7 +127,7 @@ export class Dropout extends Module {
     super();
     if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
   }
-  forward(x: Tensor): Tensor { return ops.dropout(x, this.p, this.training); }
+  forward(x: Tensor): Tensor { return ops.dropout(x, { p: this.p, training: this.training }); }
   override extraRepr(): string { return `p=${this.p}, inplace=False`; }
 }
 

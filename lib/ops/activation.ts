@@ -1,6 +1,6 @@
 /** softmax / log_softmax along any dim (the backends do the last axis; other dims are moved there). */
 import * as tf from "@tensorflow/tfjs-core";
-import { normDim, result, Tensor } from "../tensor/tensor";
+import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 
 /** Runs `f` on the last axis of `h` after moving `dim` there, and moves the result back. */
@@ -11,8 +11,9 @@ function onLastAxis(h: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): 
   return tf.transpose(f(tf.transpose(h, swap)), swap);
 }
 
-export function softmax(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.dim());
+/** `F.softmax(x, 1)` or `F.softmax(x, { dim: 1 })`. */
+export function softmax(x: Tensor, dim: DimArg): Tensor {
+  const d = normDim(dimArg(dim, false).dim, x.dim());
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.softmax));
   return result(y, null, "SoftmaxBackward0", [x], (gy) =>
@@ -20,8 +21,9 @@ export function softmax(x: Tensor, dim: number): Tensor {
     [toPhys(tf.mul(y, tf.sub(gy, tf.sum(tf.mul(gy, y), d, true))), perm)]);
 }
 
-export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const d = normDim(dim, x.dim());
+/** `F.logSoftmax(x, 1)` or `F.logSoftmax(x, { dim: 1 })`. */
+export function logSoftmax(x: Tensor, dim: DimArg): Tensor {
+  const d = normDim(dimArg(dim, false).dim, x.dim());
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.logSoftmax));
   return result(y, null, "LogSoftmaxBackward0", [x], (gy) =>

@@ -5,13 +5,12 @@
  * on it; lib/tensor never imports lib/ops.
  */
 import { parseDevice, type Device } from "../tensor/device";
-import { RuntimeError } from "../tensor/errors";
-import { Tensor, type DType, type TensorOrScalar } from "../tensor/tensor";
-import { matmul } from "./linalg";
-import { abs, add, cast, clone, compare, div, exp, log, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh } from "./pointwise";
-import { argmax, maxAll, maxDim, mean, minAll, minDim, sum, type ValuesIndices } from "./reduce";
-import { expand, flatten, index, narrow, permute, select, squeeze, transpose, unsqueeze, view, type IndexItem } from "./shape";
+import { Tensor, type DimArg, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { logSoftmax, softmax } from "./activation";
+import { matmul } from "./linalg";
+import { abs, add, cast, clone, contiguous, div, eq, exp, ge, gt, le, log, lt, mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh } from "./pointwise";
+import { argmax, max, mean, min, sum, type ValuesIndices } from "./reduce";
+import { expand, flatten, index, narrow, permute, select, squeeze, t, transpose, unsqueeze, view, type IndexItem } from "./shape";
 
 declare module "../tensor/tensor" {
   interface Tensor {
@@ -69,8 +68,9 @@ declare module "../tensor/tensor" {
     tanh(): Tensor;
     matmul(other: Tensor): Tensor;
     mm(other: Tensor): Tensor;
-    softmax(dim: number): Tensor;
-    logSoftmax(dim: number): Tensor;
+    /** `t.softmax(1)` or `t.softmax({ dim: 1 })`. */
+    softmax(dim: DimArg): Tensor;
+    logSoftmax(dim: DimArg): Tensor;
 
     // ---- comparison (no gradient) ---------------------------------------------------------------
     eq(other: TensorOrScalar): Tensor;
@@ -81,23 +81,26 @@ declare module "../tensor/tensor" {
     ge(other: TensorOrScalar): Tensor;
 
     // ---- reductions -----------------------------------------------------------------------------
-    sum(dim?: number | number[], keepdim?: boolean): Tensor;
-    mean(dim?: number | number[], keepdim?: boolean): Tensor;
+    /** Over everything, or over `dim` (a dim, a list of dims, or `{ dim, keepdim }`). */
+    sum(dim?: DimArg<number | number[]>, keepdim?: boolean): Tensor;
+    mean(dim?: DimArg<number | number[]>, keepdim?: boolean): Tensor;
+    /** The largest value; with `dim`, `[values, indices]` along it (also `.values`, `.indices`). */
     max(): Tensor;
-    max(dim: number, keepdim?: boolean): ValuesIndices;
+    max(dim: DimArg, keepdim?: boolean): ValuesIndices;
     min(): Tensor;
-    min(dim: number, keepdim?: boolean): ValuesIndices;
-    argmax(dim?: number, keepdim?: boolean): Tensor;
+    min(dim: DimArg, keepdim?: boolean): ValuesIndices;
+    argmax(dim?: DimArg, keepdim?: boolean): Tensor;
   }
 }
 
-function flatArgs(args: (number | number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
+/** `t.name(...args)` is `op(t, ...args)`. */
+function self<A extends unknown[], R>(op: (x: Tensor, ...args: A) => R): (this: Tensor, ...args: A) => R {
+  return function (this: Tensor, ...args: A): R { return op(this, ...args); };
 }
 
 /** The implementations, each checked against its declaration above. */
 const methods: { [K in keyof Tensor]?: Tensor[K] } & ThisType<Tensor> = {
-  add_(other, alpha = 1) { return this._inPlace("add_", add(this, alpha === 1 ? other : mul(other, alpha))); },
+  add_(other, alpha = 1) { return this._inPlace("add_", add(this, other, alpha === 1 ? {} : { alpha })); },
   sub_(other) { return this._inPlace("sub_", sub(this, other)); },
   mul_(other) { return this._inPlace("mul_", mul(this, other)); },
   div_(other) { return this._inPlace("div_", div(this, other)); },
@@ -111,60 +114,54 @@ const methods: { [K in keyof Tensor]?: Tensor[K] } & ThisType<Tensor> = {
   long() { return cast(this, "int64"); },
   int() { return cast(this, "int64"); },
   bool() { return cast(this, "bool"); },
-  clone() { return clone(this); },
-  contiguous() { return this._perm ? clone(this, true) : this; },
+  clone: self(clone),
+  contiguous: self(contiguous),
 
-  view(...shape) { return view(this, flatArgs(shape)); },
-  reshape(...shape) { return view(this, flatArgs(shape)); },
+  view: self(view),
+  reshape: self(view),
   viewAs(other) { return view(this, [...other.shape]); },
-  flatten(startDim = 0, endDim = -1) { return flatten(this, startDim, endDim); },
-  transpose(dim0, dim1) { return transpose(this, dim0, dim1); },
-  t() {
-    if (this.dim() > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${this.dim()}D; use transpose(dim0, dim1)`);
-    return this.dim() < 2 ? this : transpose(this, 0, 1);
-  },
-  permute(...dims) { return permute(this, flatArgs(dims)); },
-  squeeze(dim) { return squeeze(this, dim); },
-  unsqueeze(dim) { return unsqueeze(this, dim); },
+  flatten: self(flatten),
+  transpose: self(transpose),
+  t: self(t),
+  permute: self(permute),
+  squeeze: self(squeeze),
+  unsqueeze: self(unsqueeze),
   index(...idx) { return index(this, idx); },
-  select(dim, i) { return select(this, dim, i); },
-  narrow(dim, start, length) { return narrow(this, dim, start, length); },
-  expand(...shape) { return expand(this, flatArgs(shape)); },
+  select: self(select),
+  narrow: self(narrow),
+  expand: self(expand),
 
-  add(other, opts = {}) { return add(this, opts.alpha === undefined ? other : mul(other, opts.alpha)); },
-  sub(other) { return sub(this, other); },
-  mul(other) { return mul(this, other); },
-  div(other) { return div(this, other); },
-  pow(exponent) { return pow(this, exponent); },
-  neg() { return neg(this); },
-  exp() { return exp(this); },
-  log() { return log(this); },
-  sqrt() { return sqrt(this); },
-  abs() { return abs(this); },
-  relu() { return relu(this); },
-  sigmoid() { return sigmoid(this); },
-  tanh() { return tanh(this); },
-  matmul(other) { return matmul(this, other); },
-  mm(other) { return matmul(this, other); },
-  softmax(dim) { return softmax(this, dim); },
-  logSoftmax(dim) { return logSoftmax(this, dim); },
+  add: self(add),
+  sub: self(sub),
+  mul: self(mul),
+  div: self(div),
+  pow: self(pow),
+  neg: self(neg),
+  exp: self(exp),
+  log: self(log),
+  sqrt: self(sqrt),
+  abs: self(abs),
+  relu: self(relu),
+  sigmoid: self(sigmoid),
+  tanh: self(tanh),
+  matmul: self(matmul),
+  mm: self(matmul),
+  softmax: self(softmax),
+  logSoftmax: self(logSoftmax),
 
-  eq(other) { return compare("eq", this, other); },
-  ne(other) { return compare("ne", this, other); },
-  lt(other) { return compare("lt", this, other); },
-  le(other) { return compare("le", this, other); },
-  gt(other) { return compare("gt", this, other); },
-  ge(other) { return compare("ge", this, other); },
+  eq: self(eq),
+  ne: self(ne),
+  lt: self(lt),
+  le: self(le),
+  gt: self(gt),
+  ge: self(ge),
 
-  sum(dim, keepdim = false) { return sum(this, dim, keepdim); },
-  mean(dim, keepdim = false) { return mean(this, dim, keepdim); },
-  max: function (this: Tensor, dim?: number, keepdim: boolean = false) {
-    return dim === undefined ? maxAll(this) : maxDim(this, dim, keepdim);
-  } as Tensor["max"],
-  min: function (this: Tensor, dim?: number, keepdim: boolean = false) {
-    return dim === undefined ? minAll(this) : minDim(this, dim, keepdim);
-  } as Tensor["min"],
-  argmax(dim, keepdim = false) { return argmax(this, dim, keepdim); },
+  sum: self(sum),
+  mean: self(mean),
+  // Overloads: the dim-less form returns a tensor, the other [values, indices].
+  max: function (this: Tensor, dim?: DimArg, keepdim?: boolean) { return dim === undefined ? max(this) : max(this, dim, keepdim); } as Tensor["max"],
+  min: function (this: Tensor, dim?: DimArg, keepdim?: boolean) { return dim === undefined ? min(this) : min(this, dim, keepdim); } as Tensor["min"],
+  argmax: self(argmax),
 };
 
 for (const [name, value] of Object.entries(methods)) {

@@ -66,8 +66,12 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
   }, fresh);
 }
 
-/** `F.dropout(x, p, training)`: zeroes elements with probability p and scales the rest by 1/(1-p). */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+/**
+ * `F.dropout(x, { p, training })` or `F.dropout(x, p)`: zeroes elements with probability p (0.5)
+ * and scales the rest by 1/(1-p); PyTorch's functional default is training = true.
+ */
+export function dropout(x: Tensor, opts: { p?: number; training?: boolean } | number = {}): Tensor {
+  const { p = 0.5, training = true } = typeof opts === "number" ? { p: opts } : opts;
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
   if (!training || p === 0) return x;
   const u = fillUniform(new Float32Array(x.numel()), 0, 1);

@@ -22,6 +22,9 @@ export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => t
 export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
 export const abs = (x: Tensor) => unary("AbsBackward0", x, tf.abs, (gy, xh) => tf.mul(gy, tf.sign(xh)));
 export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
+/** `F.leakyRelu(x, negativeSlope = 0.01)`: x where x > 0, else negativeSlope · x (PyTorch's slope at 0 too). */
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", x, (h) => tf.leakyRelu(h, negativeSlope),
+  (gy, xh) => tf.where(tf.greater(xh, 0), gy, tf.mul(gy, negativeSlope)));
 export const sigmoid = (x: Tensor) =>
   unary("SigmoidBackward0", x, tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
 export const tanh = (x: Tensor) =>
@@ -102,7 +105,9 @@ function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Te
   }, fresh);
 }
 
-export const add = (a: TensorOrScalar, b: TensorOrScalar) => binary("AddBackward0", a, b, tf.add, (gy) => [gy, gy]);
+/** `torch.add(a, b, { alpha })`: a + alpha · b. */
+export const add = (a: TensorOrScalar, b: TensorOrScalar, opts: { alpha?: number } = {}) =>
+  binary("AddBackward0", a, opts.alpha === undefined ? b : mul(b, opts.alpha), tf.add, (gy) => [gy, gy]);
 export const sub = (a: TensorOrScalar, b: TensorOrScalar) => binary("SubBackward0", a, b, tf.sub, (gy) => [gy, tf.neg(gy)]);
 export const mul = (a: TensorOrScalar, b: TensorOrScalar) =>
   binary("MulBackward0", a, b, tf.mul, (gy, x, y) => [tf.mul(gy, y), tf.mul(gy, x)]);
@@ -112,7 +117,7 @@ export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
 // ---- comparison: bool results, no gradient -----------------------------------------------------
 const COMPARE = { eq: tf.equal, ne: tf.notEqual, lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual };
 
-export function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
+function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
   const [a, tb] = x.dtype === "bool" && (y instanceof Tensor ? y.dtype === "bool" : false) ? [x, y as Tensor] : promote(x, asTensor(y, x), false);
   if (samePerm(a._perm, tb._perm) && sameShape(a._h.shape, tb._h.shape) || tb.dim() === 0) {
     return new Tensor(COMPARE[op](a._h, tb._h), a._perm);
@@ -121,6 +126,13 @@ export function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar):
   return new Tensor(tf.tidy(() => COMPARE[op](contig(a), contig(tb))));
 }
 
+export const eq = (x: Tensor, y: TensorOrScalar) => compare("eq", x, y);
+export const ne = (x: Tensor, y: TensorOrScalar) => compare("ne", x, y);
+export const lt = (x: Tensor, y: TensorOrScalar) => compare("lt", x, y);
+export const le = (x: Tensor, y: TensorOrScalar) => compare("le", x, y);
+export const gt = (x: Tensor, y: TensorOrScalar) => compare("gt", x, y);
+export const ge = (x: Tensor, y: TensorOrScalar) => compare("ge", x, y);
+
 // ---- dtype and copies -------------------------------------------------------------------------
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
@@ -128,9 +140,14 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm);
 }
 
-/** A copy; `contiguous` also lays it out in logical order. */
-export function clone(x: Tensor, contiguous = false): Tensor {
+/** A copy in the same layout. */
+export function clone(x: Tensor): Tensor {
+  return result(tf.clone(x._h), x._perm, "CloneBackward0", [x], (gy) => [gy]);
+}
+
+/** The values in logical order: `x` itself when they already are, else a copy. */
+export function contiguous(x: Tensor): Tensor {
   const perm = x._perm;
-  const h = contiguous ? tf.tidy(() => tf.clone(contig(x))) : tf.clone(x._h);
-  return result(h, contiguous ? null : perm, "CloneBackward0", [x], (gy) => [contiguous ? toPhys(gy, perm) : gy]);
+  if (!perm) return x;
+  return result(tf.tidy(() => tf.clone(contig(x))), null, "CloneBackward0", [x], (gy) => [toPhys(gy, perm)]);
 }

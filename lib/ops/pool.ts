@@ -16,6 +16,11 @@ export interface Pool2dOptions {
 
 interface PoolGeometry { k: [number, number]; s: [number, number]; p: [number, number]; }
 
+/** The options, or the stride alone given positionally (`F.maxPool2d(x, 3, 2)`, as in PyTorch). */
+function poolOptions(opts: Pool2dOptions | Pair): Pool2dOptions {
+  return typeof opts === "object" && !Array.isArray(opts) ? opts : { stride: opts };
+}
+
 function geometry(x: Tensor, kernelSize: Pair, opts: Pool2dOptions, what: string): PoolGeometry {
   if (x.dim() !== 4) throw new RuntimeError(`${what}: expected 3D or 4D input (N, C, H, W), got input of size: [${x.shape}]`);
   const k = pair(kernelSize, "kernel_size");
@@ -34,9 +39,10 @@ function geometry(x: Tensor, kernelSize: Pair, opts: Pool2dOptions, what: string
 const tfPad = (p: [number, number]): [[number, number], [number, number], [number, number], [number, number]] =>
   [[0, 0], [p[0], p[0]], [p[1], p[1]], [0, 0]];
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  if (x.dim() === 3) return squeeze(maxPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
-  const { k, s, p } = geometry(x, kernelSize, opts, "max_pool2d");
+/** `F.maxPool2d(x, 2)`, `F.maxPool2d(x, 3, 2)` (stride positionally) or `F.maxPool2d(x, 3, { stride: 2, padding: 1 })`. */
+export function maxPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions | Pair = {}): Tensor {
+  if (x.dim() === 3) return squeeze(maxPool2d(unsqueeze(x, 0), kernelSize, options), 0);
+  const { k, s, p } = geometry(x, kernelSize, poolOptions(options), "max_pool2d");
   const xh = toNHWC(x);
   // Out-of-bounds positions never win (PyTorch pads with -inf); explicit padding does the same here.
   const pad = p[0] === 0 && p[1] === 0 ? "valid" : tfPad(p);
@@ -46,8 +52,10 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {})
     { dy: gy, input: xh, output: y }, { filterSize: k, strides: s, pad }) as tf.Tensor, x)], fresh);
 }
 
-export function avgPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {}): Tensor {
-  if (x.dim() === 3) return squeeze(avgPool2d(unsqueeze(x, 0), kernelSize, opts), 0);
+/** `F.avgPool2d(x, 2)`, `F.avgPool2d(x, 3, 2)` or `F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false })`. */
+export function avgPool2d(x: Tensor, kernelSize: Pair, options: Pool2dOptions | Pair = {}): Tensor {
+  if (x.dim() === 3) return squeeze(avgPool2d(unsqueeze(x, 0), kernelSize, options), 0);
+  const opts = poolOptions(options);
   const { k, s, p } = geometry(x, kernelSize, opts, "avg_pool2d");
   const includePad = opts.countIncludePad ?? true;
   const padded = p[0] > 0 || p[1] > 0;

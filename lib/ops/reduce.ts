@@ -1,7 +1,7 @@
 /** Reductions: sum, mean, max/min (with indices), argmax. */
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError } from "../tensor/errors";
-import { normDim, result, Tensor } from "../tensor/tensor";
+import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
 import { cast } from "./pointwise";
 import { contig, toPhys } from "../tensor/layout";
 
@@ -44,15 +44,19 @@ function reduceOp(name: string, x: Tensor, dim: number | number[] | undefined, k
   });
 }
 
-export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  return reduceOp("SumBackward", x, dim, keepdim, false);
+/** `torch.sum(t)` over everything, or over `dim` (a dim or a list of dims). */
+export function sum(x: Tensor, dim?: DimArg<number | number[]>, keepdim = false): Tensor {
+  const a = dimArg(dim, keepdim);
+  return reduceOp("SumBackward", x, a.dim, a.keepdim, false);
 }
 
-export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+/** `torch.mean(t)` over everything, or over `dim` (a dim or a list of dims); float tensors only. */
+export function mean(x: Tensor, dim?: DimArg<number | number[]>, keepdim = false): Tensor {
   if (x.dtype !== "float32") {
     throw new RuntimeError(`mean(): could not infer output dtype. Input dtype must be floating point, but got ${x.dtype}; use .float() first`);
   }
-  return reduceOp("MeanBackward", x, dim, keepdim, true);
+  const a = dimArg(dim, keepdim);
+  return reduceOp("MeanBackward", x, a.dim, a.keepdim, true);
 }
 
 /** Max (or min) over all elements; the gradient is shared evenly among ties, as in PyTorch. */
@@ -65,9 +69,6 @@ function extremeAll(x: Tensor, largest: boolean): Tensor {
     return [tf.mul(mask, tf.div(gy, tf.sum(mask)))];
   });
 }
-
-export const maxAll = (x: Tensor) => extremeAll(x, true);
-export const minAll = (x: Tensor) => extremeAll(x, false);
 
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());
@@ -95,26 +96,27 @@ function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean):
   return valuesIndices(values, indices);
 }
 
-export const maxDim = (x: Tensor, dim: number, keepdim = false) => extremeDim(x, dim, keepdim, true);
-export const minDim = (x: Tensor, dim: number, keepdim = false) => extremeDim(x, dim, keepdim, false);
-
-export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
+/** `torch.argmax(t)`: the flat index of the largest value; with `dim`, the index along it. */
+export function argmax(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
   if (dim === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
-  return extremeDim(x, dim, keepdim, true).indices;
+  const a = dimArg(dim, keepdim);
+  return extremeDim(x, a.dim, a.keepdim, true).indices;
 }
 
-/** A dim given positionally or as PyTorch's keyword: `torch.max(t, 1)` or `torch.max(t, { dim: 1 })`. */
-export type DimArg = number | { dim: number; keepdim?: boolean };
-
-export function dimArg(arg: DimArg, keepdim = false): { dim: number; keepdim: boolean } {
-  return typeof arg === "number" ? { dim: arg, keepdim } : { dim: arg.dim, keepdim: arg.keepdim ?? keepdim };
-}
-
-/** `torch.max(t)`, or `torch.max(t, dim)` → `[values, indices]`. */
+/** `torch.max(t)`, or `torch.max(t, dim)` → `[values, indices]` (also `.values`, `.indices`). */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: DimArg, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: DimArg, keepdim = false): Tensor | ValuesIndices {
-  if (dim === undefined) return maxAll(x);
+  if (dim === undefined) return extremeAll(x, true);
   const a = dimArg(dim, keepdim);
-  return maxDim(x, a.dim, a.keepdim);
+  return extremeDim(x, a.dim, a.keepdim, true);
+}
+
+/** `torch.min(t)`, or `torch.min(t, dim)` → `[values, indices]` (also `.values`, `.indices`). */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: DimArg, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: DimArg, keepdim = false): Tensor | ValuesIndices {
+  if (dim === undefined) return extremeAll(x, false);
+  const a = dimArg(dim, keepdim);
+  return extremeDim(x, a.dim, a.keepdim, false);
 }

@@ -4,7 +4,16 @@ import { IndexError, RuntimeError, shapeStr } from "../tensor/errors";
 import { normDim, result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 
-export function view(x: Tensor, shape: number[]): Tensor {
+/** Sizes given as separate numbers or as one list: `view(x, 2, -1)` or `view(x, [2, -1])`. */
+type Sizes = (number | number[])[];
+
+function flatArgs(args: Sizes): number[] {
+  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
+}
+
+/** The same values in a new shape; one size may be -1 (inferred). */
+export function view(x: Tensor, ...sizes: Sizes): Tensor {
+  const shape = flatArgs(sizes);
   const n = x.numel();
   const unknown = shape.filter((d) => d === -1).length;
   const known = shape.reduce((a, d) => (d === -1 ? a : a * d), 1);
@@ -31,7 +40,8 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 /** A new view with the logical axes reordered; shares the buffer (a cheap clone of the handle). */
-export function permute(x: Tensor, dims: number[]): Tensor {
+export function permute(x: Tensor, ...order: Sizes): Tensor {
+  const dims = flatArgs(order);
   const rank = x.dim();
   if (dims.length !== rank) {
     throw new RuntimeError(`permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${rank} is not equal to len(dims) = ${dims.length}`);
@@ -51,6 +61,12 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   return permute(x, order);
 }
 
+/** The transpose of a 2-D tensor (1-D and 0-D tensors come back as they are). */
+export function t(x: Tensor): Tensor {
+  if (x.dim() > 2) throw new RuntimeError(`t() expects a tensor with <= 2 dimensions, but self is ${x.dim()}D; use transpose(dim0, dim1)`);
+  return x.dim() < 2 ? x : transpose(x, 0, 1);
+}
+
 export function squeeze(x: Tensor, dim?: number): Tensor {
   const shape = [...x.shape];
   if (dim === undefined) return view(x, shape.filter((d) => d !== 1));
@@ -65,7 +81,9 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   return view(x, shape);
 }
 
-export function expand(x: Tensor, shape: number[]): Tensor {
+/** Size-1 dims repeated to `sizes` without copying in PyTorch (a broadcast copy here); -1 keeps a size. */
+export function expand(x: Tensor, ...sizes: Sizes): Tensor {
+  const shape = flatArgs(sizes);
   const from = [...x.shape];
   const target = shape.map((d, i) => (d === -1 ? from[i - (shape.length - from.length)] : d));
   const lead = target.length - from.length;

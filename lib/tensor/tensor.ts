@@ -254,6 +254,18 @@ export function normDim(dim: number, rank: number): number {
   return dim < 0 ? dim + r : dim;
 }
 
+/**
+ * A dim as PyTorch takes it, positionally or as its keyword: `torch.max(t, 1)`, `t.sum([0, 1])`,
+ * `torch.max(t, { dim: 1, keepdim: true })`. Every op that takes a dim unwraps it here, once.
+ */
+export type DimArg<D = number> = D | { dim: D; keepdim?: boolean };
+
+export function dimArg<D>(arg: DimArg<D>, keepdim: boolean): { dim: D; keepdim: boolean } {
+  return typeof arg === "object" && arg !== null && !Array.isArray(arg)
+    ? { dim: (arg as { dim: D }).dim, keepdim: (arg as { keepdim?: boolean }).keepdim ?? keepdim }
+    : { dim: arg as D, keepdim };
+}
+
 /** Wraps a backend tensor; records a node when `inputs` require grad. */
 export function result(handle: tf.Tensor, perm: Perm, name: string, inputs: Tensor[], backward: Parameters<typeof attach>[3], saved?: tf.Tensor[]): Tensor {
   return attach(new Tensor(handle, perm), name, inputs, backward, saved);

@@ -46,7 +46,8 @@ export interface Reference {
   conv2d: ConvCase[];
   pool2d: PoolCase[];
   linear: { x: Golden; weight: Golden; b: Golden; y: Golden; dy: Golden; dx: Golden; dweight: Golden; db: Golden };
-  activations: Record<"relu" | "sigmoid" | "tanh" | "softmax" | "log_softmax", UnaryCase>;
+  /** relu, sigmoid, tanh, softmax, log_softmax, leaky_relu, ...: one per unary op. */
+  activations: Record<string, UnaryCase>;
   cross_entropy: { logits: Golden; target: number[]; loss: number; dlogits: Golden };
   mse: { pred: Golden; target: Golden; loss: number; dpred: Golden };
   bce_with_logits: { logits: Golden; target: number[]; loss: number; dlogits: Golden };

@@ -107,7 +107,7 @@ function linear(): void {
   covered.add("linear");
 }
 
-function activation(name: keyof typeof R.activations, f: (x: Tensor) => Tensor): void {
+function activation(name: string, f: (x: Tensor) => Tensor): void {
   const c: UnaryCase = R.activations[name];
   const x = toTensor(c.x, true);
   const y = f(x);
@@ -216,6 +216,8 @@ export function paritySuite(backend: "wasm" | "cpu"): void {
   parity("tanh", () => activation("tanh", torch.tanh));
   parity("softmax dim=1", () => activation("softmax", (x) => F.softmax(x, 1)));
   parity("log_softmax dim=1", () => activation("log_softmax", (x) => F.logSoftmax(x, 1)));
+  parity("leaky_relu (default negative_slope 0.01)", () => activation("leaky_relu", F.leakyRelu));
+  parity("nn.LeakyReLU(0.2)", () => activation("leaky_relu_slope_0.2", new nn.LeakyReLU(0.2)));
 
   parity("cross_entropy", () => loss("cross_entropy", R.cross_entropy.logits, torch.tensor(R.cross_entropy.target), R.cross_entropy.loss, R.cross_entropy.dlogits, F.crossEntropy));
   parity("mse_loss", () => loss("mse", R.mse.pred, toTensor(R.mse.target), R.mse.loss, R.mse.dpred, F.mseLoss));

@@ -36,6 +36,9 @@ const BUILD: Record<string, () => unknown> = {
   "Size": () => torch.zeros(4, 10).shape,
   "Net": () => new Net(),
   "Sequential": () => new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()),
+  "LeakyReLU": () => new nn.LeakyReLU(),
+  "LeakyReLU(0.2)": () => new nn.LeakyReLU(0.2),
+  "leaky_relu with grad_fn": () => F.leakyRelu(torch.tensor([[-1, 2, -3]], { dtype: "float32", requiresGrad: true })),
 };
 
 test("every PyTorch printout has its nnlab twin", () => assert.deepEqual(Object.keys(BUILD), Object.keys(EXPECTED)));
@@ -75,4 +78,7 @@ const EXPECTED: Record<string, string> = {
   "Size": "torch.Size([4, 10])",
   "Net": "Net(\n  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))\n  (conv2): Conv2d(10, 20, kernel_size=(5, 5), stride=(1, 1))\n  (pooling): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)\n  (fc): Linear(in_features=320, out_features=10, bias=True)\n)",
   "Sequential": "Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n)",
+  "LeakyReLU": "LeakyReLU(negative_slope=0.01)",
+  "LeakyReLU(0.2)": "LeakyReLU(negative_slope=0.2)",
+  "leaky_relu with grad_fn": "tensor([[-0.0100,  2.0000, -0.0300]], grad_fn=<LeakyReluBackward0>)",
 };
