@@ -162,7 +162,7 @@ function compile(code: string): CompileResult {
   };
 }
 
-serve({
+const handlers = {
   compile(code: string): CompileResult {
     const result = compile(code);
     stage2Maps.clear();
@@ -202,4 +202,7 @@ serve({
   typescriptVersion(): string {
     return ts.version;
   },
-});
+};
+/** The checker's methods, as the kernel calls them: `WorkerClient<CheckerHandlers>`. */
+export type CheckerHandlers = typeof handlers;
+serve(handlers);

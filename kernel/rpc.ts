@@ -17,6 +17,7 @@ export class WorkerCallError extends Error {
   }
 }
 
+/** A worker's methods. Its client is typed by the same object: `WorkerClient<typeof handlers>`. */
 export type Handlers = Record<string, (...args: never[]) => unknown>;
 
 /** Worker side: answer requests with `handlers`, one at a time or concurrently as they await. */
@@ -41,8 +42,11 @@ export function emit(event: WorkerEvent, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(event, transfer);
 }
 
-/** Main side of a worker: `call` returns the handler's result; events go to `onEvent`. */
-export class WorkerClient {
+/**
+ * Main side of a worker: `call` returns the handler's result; events go to `onEvent`. `H` is the
+ * worker's handler object, so a call's method name, arguments and result are checked by the compiler.
+ */
+export class WorkerClient<H extends Handlers> {
   readonly worker: Worker;
   private nextId = 1;
   private pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; method: string }>();
@@ -61,9 +65,9 @@ export class WorkerClient {
     this.worker.on("exit", (code) => this.failAll(new Error(`worker ${file} exited with code ${code}`)));
   }
 
-  call<T>(method: string, ...args: unknown[]): Promise<T> {
+  call<M extends keyof H & string>(method: M, ...args: Parameters<H[M]>): Promise<Awaited<ReturnType<H[M]>>> {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
       this.worker.postMessage({ id, method, args } satisfies Request);
     });

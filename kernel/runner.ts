@@ -368,4 +368,7 @@ captureStream("stderr");
 process.removeAllListeners("warning");
 guardProcess();
 
-serve({ init, execute, interrupt: takeInterruptRequest });
+const handlers = { init, execute, interrupt: takeInterruptRequest };
+/** The runner's methods, as the kernel calls them: `WorkerClient<RunnerHandlers>`. */
+export type RunnerHandlers = typeof handlers;
+serve(handlers);

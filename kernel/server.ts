@@ -1,17 +1,15 @@
 /**
- * The kernel process: ZeroMQ sockets and a table from msg_type to handler. The slow parts run in
- * two workers — the checker (TypeScript) and the runner (the notebook's variables) — so this thread
- * always answers heartbeats, kernel_info, interrupts and shutdowns at once.
+ * The kernel process: the Jupyter protocol alone. ZeroMQ sockets, a table from msg_type to handler,
+ * busy/idle around every request, replies and output messages. What a cell means is the language's
+ * business (kernel/language.ts, ipykernel's do_execute), which runs cells in worker threads so this
+ * thread always answers heartbeats, kernel_info, interrupts and shutdowns at once.
  */
 import { readFileSync } from "node:fs";
-import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import * as zmq from "zeromq";
-import type { CompileResult } from "./checker";
 import { History } from "./history";
-import { preludeSource, type PreludeBinding } from "./prelude";
-import { WorkerClient, type WorkerEvent } from "./rpc";
-import type { ExecuteOutcome, ExecuteRequest, RunnerData } from "./runner";
+import { Language } from "./language";
+import type { WorkerEvent } from "./rpc";
 import { address, decode, encode, replyTo, type ConnectionInfo, type Content, type Message } from "./wire";
 
 export const IMPLEMENTATION = "nnlab";
@@ -41,17 +39,6 @@ type Handler = (msg: Message, channel: Channel) => Promise<void> | void;
 
 interface CellParent { msg: Message; channel: Channel }
 
-/** Diagnostics as a traceback: position, code, the cell line and a caret under the error. */
-export function diagnosticTraceback(label: string, source: string, result: CompileResult): string[] {
-  const lines = source.split("\n");
-  return result.diagnostics.flatMap((d) => {
-    const where = d.fileName ? `${d.fileName}:${d.start.line + 1}:${d.start.character + 1}` : `${label}:${d.start.line + 1}:${d.start.character + 1}`;
-    const head = `${where} - error TS${d.code}: ${d.messageText}`;
-    if (d.fileName) return [head];
-    return [head, `    ${lines[d.start.line] ?? ""}`, `    ${" ".repeat(d.start.character)}^`];
-  });
-}
-
 export class Kernel {
   private readonly session = randomUUID();
   private readonly iopub = new zmq.Publisher();
@@ -59,21 +46,12 @@ export class Kernel {
   private readonly control = new zmq.Router();
   private readonly stdin = new zmq.Router();
   private readonly hb = new zmq.Reply();
-  private readonly checker: WorkerClient;
-  private readonly runner: WorkerClient;
-  private readonly interruptFlag = new Int32Array(new SharedArrayBuffer(4));
-  private readonly stdinBuffer = new SharedArrayBuffer(8 + (1 << 20));
-  private readonly stdinState = new Int32Array(this.stdinBuffer, 0, 2);
-  private readonly ready: Promise<void>;
+  private readonly language: Language;
   private readonly history = new History();
   private readonly parents = new Map<number, CellParent>();
   private executionCount = 0;
   /** Execution ids; each execute request gets one (silent ones too), so outputs find their parent. */
   private nextRunId = 1;
-  /** The execute request in progress (0: none) and whether an interrupt came before it reached the runner. */
-  private runningId = 0;
-  private interruptedEarly = false;
-  private runnerBusy = false;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
   private aborting = false;
@@ -82,9 +60,9 @@ export class Kernel {
   private readonly handlers: Record<string, Handler> = {
     kernel_info_request: (msg, ch) => this.reply(msg, ch, "kernel_info_reply", kernelInfo()),
     execute_request: (msg, ch) => this.enqueueExecute(msg, ch),
-    complete_request: async (msg, ch) => this.reply(msg, ch, "complete_reply", await this.checkerCall("complete", msg.content.code, msg.content.cursor_pos)),
-    inspect_request: async (msg, ch) => this.reply(msg, ch, "inspect_reply", await this.checkerCall("inspect", msg.content.code, msg.content.cursor_pos)),
-    is_complete_request: async (msg, ch) => this.reply(msg, ch, "is_complete_reply", await this.checkerCall("isComplete", msg.content.code)),
+    complete_request: async (msg, ch) => this.reply(msg, ch, "complete_reply", await this.language.complete(msg.content.code as string, msg.content.cursor_pos as number)),
+    inspect_request: async (msg, ch) => this.reply(msg, ch, "inspect_reply", await this.language.inspect(msg.content.code as string, msg.content.cursor_pos as number)),
+    is_complete_request: async (msg, ch) => this.reply(msg, ch, "is_complete_reply", await this.language.isComplete(msg.content.code as string)),
     history_request: (msg, ch) => this.reply(msg, ch, "history_reply", { status: "ok", history: this.history.query(msg.content) }),
     comm_info_request: (msg, ch) => this.reply(msg, ch, "comm_info_reply", { status: "ok", comms: {} }),
     // No comm targets are registered: refuse the comm the way ipykernel does, by closing it.
@@ -96,16 +74,11 @@ export class Kernel {
   };
 
   constructor(private readonly conn: ConnectionInfo) {
-    const onEvent = (e: WorkerEvent) => this.onRunnerEvent(e);
-    this.runner = new WorkerClient(path.join(__dirname, "runner.js"), onEvent, {
-      workerData: { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer } satisfies RunnerData,
+    this.language = new Language({
+      onOutput: (e) => this.onOutput(e),
+      onWorkerExit: (code) => { if (!this.closed) this.die(`a kernel worker exited with code ${code}`); },
     });
-    this.checker = new WorkerClient(path.join(__dirname, "checker.js"), () => undefined);
-    for (const w of [this.runner, this.checker]) {
-      w.worker.on("exit", (code) => { if (!this.closed) this.die(`a kernel worker exited with code ${code}`); });
-    }
-    this.ready = this.preload();
-    this.ready.catch((e: Error) => log(`preloading the library failed: ${e.stack ?? e.message}`));
+    this.language.ready.catch((e: Error) => log(`preloading the library failed: ${e.stack ?? e.message}`));
   }
 
   async start(): Promise<void> {
@@ -122,19 +95,6 @@ export class Kernel {
     void this.serveStdin();
     void this.serveHeartbeat();
     this.publish(undefined, "status", { execution_state: "starting" });
-  }
-
-  /** Loads the library in the runner while the checker loads TypeScript, then type-checks the prelude. */
-  private async preload(): Promise<void> {
-    const bindings = await this.runner.call<PreludeBinding[]>("init");
-    const result = await this.checker.call<CompileResult>("compile", preludeSource(bindings));
-    if (!result.ok) throw new Error(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
-    await this.checker.call("commit", result.compiled!.declOutput);
-  }
-
-  private async checkerCall(method: string, ...args: unknown[]): Promise<Content> {
-    await this.ready.catch(() => undefined);
-    return this.checker.call<Content>(method, ...args);
   }
 
   private async serve(socket: zmq.Router, channel: Channel): Promise<void> {
@@ -173,20 +133,12 @@ export class Kernel {
         log(`dropped a stdin message: ${(e as Error).message}`);
         continue;
       }
-      if (msg.header.msg_type === "input_reply") this.answerInput(1, String(msg.content.value ?? ""));
+      if (msg.header.msg_type === "input_reply") this.language.answerInput(1, String(msg.content.value ?? ""));
     }
   }
 
   private async serveHeartbeat(): Promise<void> {
     for await (const frames of this.hb) await this.hb.send(frames);
-  }
-
-  private answerInput(state: 1 | 2, text = ""): void {
-    const bytes = Buffer.from(text);
-    new Uint8Array(this.stdinBuffer, 8).set(bytes.subarray(0, this.stdinBuffer.byteLength - 8));
-    Atomics.store(this.stdinState, 1, Math.min(bytes.length, this.stdinBuffer.byteLength - 8));
-    Atomics.store(this.stdinState, 0, state);
-    Atomics.notify(this.stdinState, 0);
   }
 
   private send(socket: zmq.Router | zmq.Publisher, msg: Message): void {
@@ -227,33 +179,14 @@ export class Kernel {
     const count = this.executionCount;
     if (!silent) this.publish(msg, "execute_input", { code, execution_count: count });
     const id = this.nextRunId++;
-    const label = `In[${count}]`;
     this.parents.set(id, { msg, channel });
-    this.runningId = id;
-    this.interruptedEarly = false;
-    await this.ready.catch(() => undefined);
+    const outcome = await this.language.execute({ id, code, label: `In[${count}]`, allowStdin: msg.content.allow_stdin !== false });
 
-    const help = /^\s*([\w$.]+)\?\s*$/.exec(code);
-    if (help) return this.page(msg, channel, help[1], count);
-    const compiled = await this.checker.call<CompileResult>("compile", code);
-    let outcome: ExecuteOutcome;
-    if (this.interruptedEarly) {
-      outcome = { status: "error", ename: "KeyboardInterrupt", evalue: "the kernel was interrupted before the cell started", traceback: ["KeyboardInterrupt: the kernel was interrupted before the cell started"] };
-    } else if (!compiled.ok || !compiled.compiled) {
-      const tb = diagnosticTraceback(label, code, compiled);
-      outcome = { status: "error", ename: "TypeScriptError", evalue: compiled.diagnostics[0]?.messageText ?? "compile error", traceback: tb };
-    } else {
-      const c = compiled.compiled;
-      this.runnerBusy = true;
-      outcome = await this.runner.call<ExecuteOutcome>("execute", {
-        id, label, source: code, code: c.code, maps: c.maps, lastExpressionVar: c.lastExpressionVar,
-        hasToplevelAwait: c.hasToplevelAwait, sideOutputs: c.sideOutputs, allowStdin: msg.content.allow_stdin !== false,
-      } satisfies ExecuteRequest);
-      this.runnerBusy = false;
-      // Declarations reached before an error or interrupt exist at run time: later cells may use them.
-      await this.checker.call("commit", c.declOutput);
+    if (outcome.status === "ok" && outcome.page) {
+      return this.reply(msg, channel, "execute_reply", {
+        status: "ok", execution_count: count, user_expressions: {}, payload: [{ source: "page", data: outcome.page, start: 0 }],
+      });
     }
-
     if (outcome.status === "ok" && outcome.result && !silent) {
       this.publish(msg, "execute_result", { execution_count: count, data: outcome.result.data, metadata: outcome.result.metadata });
     }
@@ -261,7 +194,6 @@ export class Kernel {
       this.publish(msg, "error", { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback });
       if (msg.content.stop_on_error !== false) this.aborting = true;
     }
-    this.runningId = 0;
     if (storeHistory) {
       const output = outcome.status === "ok" ? outcome.result?.data["text/plain"] : undefined;
       this.history.add(count, code, typeof output === "string" ? output : null);
@@ -272,17 +204,8 @@ export class Kernel {
     this.reply(msg, channel, "execute_reply", content);
   }
 
-  /** `name?` pages the type and docs of `name` (IPython's help syntax) instead of running anything. */
-  private async page(msg: Message, channel: Channel, name: string, count: number): Promise<void> {
-    const info = await this.checker.call<Content>("inspect", name, [...name].length);
-    const data = info.found === true ? info.data as Content : { "text/plain": `${name}: nothing known about this name` };
-    this.runningId = 0;
-    this.reply(msg, channel, "execute_reply", {
-      status: "ok", execution_count: count, user_expressions: {}, payload: [{ source: "page", data, start: 0 }],
-    });
-  }
-
-  private onRunnerEvent(e: WorkerEvent): void {
+  /** A running cell's output, published as the child of its execute_request. */
+  private onOutput(e: WorkerEvent): void {
     const parent = this.parents.get(Number(e.id))?.msg;
     switch (e.event) {
       case "stream":
@@ -295,21 +218,14 @@ export class Kernel {
       case "clear":
         return this.publish(parent, "clear_output", { wait: e.wait === true });
       case "input":
-        if (!parent) return this.answerInput(2);
+        if (!parent) return this.language.answerInput(2);
         return this.send(this.stdin, replyTo(parent, "input_request", { prompt: e.prompt, password: e.password }, this.session, parent.identities));
     }
   }
 
-  /** Stops the running cell (message or SIGINT): loops stop at their next iteration, awaits at once. */
+  /** Stops the running cell (interrupt_request or SIGINT). */
   interrupt(): void {
-    if (this.runningId === 0) return;
-    if (!this.runnerBusy) {
-      this.interruptedEarly = true;
-      return;
-    }
-    Atomics.store(this.interruptFlag, 0, this.runningId);
-    if (Atomics.load(this.stdinState, 0) === 0) this.answerInput(2);
-    this.runner.call("interrupt").catch(() => undefined);
+    this.language.interrupt();
   }
 
   private shutdown(msg: Message, channel: Channel): void {
@@ -329,7 +245,7 @@ export class Kernel {
     if (this.closed) return;
     this.closed = true;
     for (const s of [this.iopub, this.shell, this.control, this.stdin, this.hb]) s.close();
-    await Promise.all([this.runner.worker.terminate(), this.checker.worker.terminate()]);
+    await this.language.close();
   }
 }
 
