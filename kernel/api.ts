@@ -3,6 +3,8 @@
  * through the front end's stdin channel (input_request) and return the typed line.
  * The runner installs the implementation; outside the kernel they explain what is missing.
  */
+import { StdinNotAvailableError } from "./errors";
+
 export interface InputOptions {
   /** Hide the typed text (passwords); front ends show a password box. */
   password?: boolean;
@@ -11,13 +13,6 @@ export interface InputOptions {
 export type InputFunction = (prompt?: string, options?: InputOptions) => string;
 
 export const INPUT_HOOK = Symbol.for("nnlab.kernel.input");
-
-export class StdinNotAvailableError extends Error {
-  constructor(why: string) {
-    super(`input() cannot ask for text: ${why}`);
-    this.name = "StdinNotAvailableError";
-  }
-}
 
 /** Asks the notebook user for one line of text; blocks the cell until it is typed. */
 export function input(prompt = "", options: InputOptions = {}): string {

@@ -199,9 +199,6 @@ const handlers = {
     const parseErrors = (sf as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics;
     return { status: parseErrors.length > 0 ? "invalid" : "complete" };
   },
-  typescriptVersion(): string {
-    return ts.version;
-  },
 };
 /** The checker's methods, as the kernel calls them: `WorkerClient<CheckerHandlers>`. */
 export type CheckerHandlers = typeof handlers;

@@ -4,22 +4,16 @@
  * `npx nnlab kernel CONNECTION_FILE` runs the kernel (what kernel.json tells Jupyter to start).
  */
 import { parseArgs } from "node:util";
+import { UsageError } from "./errors";
 import { installKernelspec, DEFAULT_NAME, type InstallTarget } from "./kernelspec";
 
 const USAGE = `usage:
   nnlab install [--user | --sys-prefix | --prefix DIR] [--name NAME]   write the Jupyter kernelspec (default: --user)
   nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)`;
 
-class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = "UsageError";
-  }
-}
-
 function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: string }): InstallTarget {
   const chosen = [values.user, values["sys-prefix"], values.prefix !== undefined].filter(Boolean).length;
-  if (chosen > 1) throw new UsageError("choose one of --user, --sys-prefix, --prefix DIR");
+  if (chosen > 1) throw new UsageError("choose one of --user, --sys-prefix, --prefix DIR", USAGE);
   if (values.prefix !== undefined) return { kind: "prefix", dir: values.prefix };
   return values["sys-prefix"] ? { kind: "sys-prefix" } : { kind: "user" };
 }
@@ -37,12 +31,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "kernel") {
     const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-    if (positionals.length !== 1) throw new UsageError("nnlab kernel needs exactly one CONNECTION_FILE");
+    if (positionals.length !== 1) throw new UsageError("nnlab kernel needs exactly one CONNECTION_FILE", USAGE);
     const { runKernel } = require("./server") as typeof import("./server");
     await runKernel(positionals[0]);
     return;
   }
-  throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`);
+  throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`, USAGE);
 }
 
 main(process.argv.slice(2)).catch((e: Error) => {

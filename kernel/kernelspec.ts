@@ -5,17 +5,11 @@
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { KernelspecError } from "./errors";
 
 export const DEFAULT_NAME = "nnlab";
 
 export type InstallTarget = { kind: "user" } | { kind: "sys-prefix" } | { kind: "prefix"; dir: string };
-
-export class KernelspecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "KernelspecError";
-  }
-}
 
 /** Jupyter's per-user data dir on Linux/macOS: $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter. */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env): string {

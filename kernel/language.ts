@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import type { DisplayMetadata, MimeBundle } from "../lib/display/protocol";
 import type { CheckerHandlers, CompileResult } from "./checker";
+import { NnlabError } from "./errors";
 import { preludeSource } from "./prelude";
 import { WorkerClient, type WorkerEvent } from "./rpc";
 import type { RunnerData, RunnerHandlers } from "./runner";
@@ -78,7 +79,7 @@ export class Language {
   private async preload(): Promise<void> {
     const bindings = await this.runner.call("init");
     const result = await this.checker.call("compile", preludeSource(bindings));
-    if (!result.ok) throw new Error(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
+    if (!result.ok) throw new NnlabError(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
     await this.checker.call("commit", result.compiled!.declOutput);
   }
 

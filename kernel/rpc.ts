@@ -3,19 +3,12 @@
  * sockets (heartbeat, interrupts) while the checker and runner workers do the slow work.
  */
 import { parentPort, Worker, type WorkerOptions } from "node:worker_threads";
+import { NnlabError, WorkerCallError } from "./errors";
 
 interface Request { id: number; method: string; args: unknown[] }
 interface Response { id: number; result?: unknown; error?: { name: string; message: string; stack?: string } }
 /** Anything a worker posts that is not a response: stream text, displays, input requests. */
 export interface WorkerEvent { event: string; [key: string]: unknown }
-
-export class WorkerCallError extends Error {
-  constructor(method: string, cause: { name: string; message: string; stack?: string }) {
-    super(`${method} failed in the worker: ${cause.name}: ${cause.message}`);
-    this.name = "WorkerCallError";
-    this.stack = cause.stack ?? this.stack;
-  }
-}
 
 /** A worker's methods. Its client is typed by the same object: `WorkerClient<typeof handlers>`. */
 export type Handlers = Record<string, (...args: never[]) => unknown>;
@@ -23,12 +16,12 @@ export type Handlers = Record<string, (...args: never[]) => unknown>;
 /** Worker side: answer requests with `handlers`, one at a time or concurrently as they await. */
 export function serve(handlers: Handlers): void {
   const port = parentPort;
-  if (!port) throw new Error("serve() must run inside a worker thread");
+  if (!port) throw new NnlabError("serve() must run inside a worker thread");
   port.on("message", async (req: Request) => {
     if (typeof req?.id !== "number") return;
     try {
       const handler = handlers[req.method];
-      if (!handler) throw new Error(`unknown worker method ${req.method}`);
+      if (!handler) throw new NnlabError(`unknown worker method ${req.method}`);
       const result = await (handler as (...a: unknown[]) => unknown)(...req.args);
       port.postMessage({ id: req.id, result } satisfies Response);
     } catch (e) {
@@ -62,7 +55,7 @@ export class WorkerClient<H extends Handlers> {
       else call.resolve(msg.result);
     });
     this.worker.on("error", (e) => this.failAll(e));
-    this.worker.on("exit", (code) => this.failAll(new Error(`worker ${file} exited with code ${code}`)));
+    this.worker.on("exit", (code) => this.failAll(new NnlabError(`worker ${file} exited with code ${code}`)));
   }
 
   call<M extends keyof H & string>(method: M, ...args: Parameters<H[M]>): Promise<Awaited<ReturnType<H[M]>>> {

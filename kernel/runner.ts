@@ -11,8 +11,9 @@ import * as vm from "node:vm";
 import { workerData } from "node:worker_threads";
 import { setDisplaySink, toBundle, type DisplayMetadata, type MimeBundle } from "../lib/display/protocol";
 import { flushDisplays } from "../lib/display/pending";
-import { INPUT_HOOK, StdinNotAvailableError, type InputOptions } from "./api";
+import { INPUT_HOOK, type InputOptions } from "./api";
 import { cellFileName, describe, TICK_FUNCTION, traceback, wrapCell, type CellMaps, type CellSource } from "./cells";
+import { KeyboardInterrupt, StdinNotAvailableError } from "./errors";
 import { PRELUDE_MODULE, PROJECT_ROOT, preludeBindings, type PreludeBinding } from "./prelude";
 import { emit, serve } from "./rpc";
 
@@ -38,13 +39,6 @@ export interface ExecuteRequest {
 export type ExecuteOutcome =
   | { status: "ok"; result?: { data: MimeBundle; metadata: DisplayMetadata } }
   | { status: "error"; ename: string; evalue: string; traceback: string[] };
-
-export class KeyboardInterrupt extends Error {
-  constructor() {
-    super("the kernel was interrupted; variables defined so far are kept");
-    this.name = "KeyboardInterrupt";
-  }
-}
 
 class CellRun {
   interrupted = false;

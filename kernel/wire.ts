@@ -4,6 +4,7 @@
  * Pure functions only; sockets live in server.ts.
  */
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { FrameError, SignatureError } from "./errors";
 
 export const PROTOCOL_VERSION = "5.3";
 const DELIMITER = "<IDS|MSG>";
@@ -27,20 +28,6 @@ export interface Message {
   metadata: Record<string, unknown>;
   content: Content;
   buffers: Buffer[];
-}
-
-export class SignatureError extends Error {
-  constructor(msgType: string) {
-    super(`message ${msgType} has a wrong HMAC signature: the client must sign with the key of the connection file`);
-    this.name = "SignatureError";
-  }
-}
-
-export class FrameError extends Error {
-  constructor(what: string) {
-    super(`malformed Jupyter message: ${what} (expected [ids..., "<IDS|MSG>", signature, header, parent, metadata, content])`);
-    this.name = "FrameError";
-  }
 }
 
 /** hex HMAC-SHA256 of the four JSON frames; an empty key means "no signing" (signature ""). */

@@ -13,7 +13,7 @@ import { manualSeed as seedGenerator, randperm as permutation } from "./tensor/r
 
 export { Size } from "./tensor/size";
 export { Device, device } from "./tensor/device";
-export { RuntimeError, ValueError, IndexError, TorchError } from "./tensor/errors";
+export { RuntimeError, ValueError, IndexError, TorchError } from "./errors";
 export { tensor, zeros, ones, full, rand, randn, arange, zerosLike, onesLike, randnLike, type TensorOptions } from "./tensor/creation";
 export type { DType, Nested } from "./tensor/tensor";
 export type { ValuesIndices, IndexItem } from "./ops";

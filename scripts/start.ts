@@ -6,17 +6,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { UsageError } from "../kernel/errors";
 import { runNotebookFile, type FileRunResult } from "../kernel/notebook/execute";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const USAGE = "usage: npm start -- [--out DIR] [--timeout SECONDS] [NOTEBOOK.ipynb ...]";
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(`${message}\n${USAGE}`);
-    this.name = "UsageError";
-  }
-}
 
 interface Options { out: string; cellTimeoutMs?: number; notebooks: string[] }
 
@@ -25,18 +19,18 @@ export function parseOptions(argv: string[]): Options {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: "string" }, timeout: { type: "string" } } });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, USAGE);
   }
   const { values, positionals } = parsed;
   const seconds = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--timeout needs a positive number of seconds, got ${JSON.stringify(values.timeout)}`);
+  if (seconds !== undefined && !(seconds > 0)) throw new UsageError(`--timeout needs a positive number of seconds, got ${JSON.stringify(values.timeout)}`, USAGE);
   const dir = path.join(ROOT, "notebooks");
   const notebooks = positionals.length > 0
     ? positionals.map((p) => path.resolve(p))
     : readdirSync(dir).filter((f) => f.endsWith(".ipynb")).sort().map((f) => path.join(dir, f));
   for (const nb of notebooks) {
-    if (!existsSync(nb)) throw new UsageError(`no notebook at ${nb}`);
-    if (!nb.endsWith(".ipynb")) throw new UsageError(`${nb} is not an .ipynb file`);
+    if (!existsSync(nb)) throw new UsageError(`no notebook at ${nb}`, USAGE);
+    if (!nb.endsWith(".ipynb")) throw new UsageError(`${nb} is not an .ipynb file`, USAGE);
   }
   return { out: path.resolve(values.out ?? path.join(ROOT, "reports")), cellTimeoutMs: seconds && seconds * 1000, notebooks };
 }

@@ -15,19 +15,20 @@ const SOURCE = path.join(DIST, "..");
 
 /** Lowest first; a file may import its own layer and the ones before it (lib/README.md). */
 const LAYERS: [name: string, rank: number, matches: (file: string) => boolean][] = [
-  ["lib/backend", 0, (f) => f.startsWith("lib/backend/")],
-  ["lib/display", 1, (f) => f.startsWith("lib/display/")],
-  ["lib/tensor", 2, (f) => f.startsWith("lib/tensor/")],
-  ["lib/ops", 3, (f) => f.startsWith("lib/ops/")],
-  ["lib/nn", 4, (f) => f.startsWith("lib/nn/")],
-  ["lib/optim", 4, (f) => f.startsWith("lib/optim/")],
-  ["lib/data", 5, (f) => f.startsWith("lib/data/")],
-  ["lib/plot", 6, (f) => f.startsWith("lib/plot/")],
-  ["lib/torch, lib/index", 7, (f) => f === "lib/torch" || f === "lib/index"],
-  ["lib/train", 8, (f) => f.startsWith("lib/train/")],
-  ["kernel", 9, (f) => f.startsWith("kernel/") && !f.startsWith("kernel/notebook/")],
-  ["kernel/notebook", 10, (f) => f.startsWith("kernel/notebook/")],
-  ["scripts", 11, (f) => f.startsWith("scripts/")],
+  ["lib/errors", 0, (f) => f === "lib/errors"],
+  ["lib/backend", 1, (f) => f.startsWith("lib/backend/")],
+  ["lib/display", 2, (f) => f.startsWith("lib/display/")],
+  ["lib/tensor", 3, (f) => f.startsWith("lib/tensor/")],
+  ["lib/ops", 4, (f) => f.startsWith("lib/ops/")],
+  ["lib/nn", 5, (f) => f.startsWith("lib/nn/")],
+  ["lib/optim", 5, (f) => f.startsWith("lib/optim/")],
+  ["lib/data", 6, (f) => f.startsWith("lib/data/")],
+  ["lib/plot", 7, (f) => f.startsWith("lib/plot/")],
+  ["lib/torch, lib/index", 8, (f) => f === "lib/torch" || f === "lib/index"],
+  ["lib/train", 9, (f) => f.startsWith("lib/train/")],
+  ["kernel", 10, (f) => f.startsWith("kernel/") && !f.startsWith("kernel/notebook/")],
+  ["kernel/notebook", 11, (f) => f.startsWith("kernel/notebook/")],
+  ["scripts", 12, (f) => f.startsWith("scripts/")],
 ];
 
 function layerOf(file: string): { name: string; rank: number } {

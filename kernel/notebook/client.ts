@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
+import { KernelDiedError, NnlabError } from "../errors";
 import { decode, encode, newHeader, type ConnectionInfo, type Content, type Message } from "../wire";
 
 export const CLI = path.resolve(__dirname, "..", "cli.js");
@@ -37,13 +38,6 @@ export async function writeConnectionFile(dir: string): Promise<{ file: string; 
 }
 
 export interface Execution { reply: Message; outputs: Message[] }
-
-export class KernelDiedError extends Error {
-  constructor(code: number | null, signal: string | null, stderr: string) {
-    super(`the kernel process exited (${signal ?? `code ${code}`}) before answering; is dist/ built (npx tsc -p .)? kernel stderr:\n${stderr}`);
-    this.name = "KernelDiedError";
-  }
-}
 
 export class KernelClient {
   readonly session = randomUUID();
@@ -183,7 +177,7 @@ export class KernelClient {
   async outputsOf(msgId: string): Promise<Message[]> {
     const idle = await this.waitIopub((m) => m.parent_header.msg_id === msgId && m.header.msg_type === "status" &&
       m.content.execution_state === "idle");
-    if (!idle) throw new Error(`no idle status for ${msgId}; kernel stderr:\n${this.stderr}`);
+    if (!idle) throw new NnlabError(`no idle status for ${msgId}; kernel stderr:\n${this.stderr}`);
     return this.iopubLog.filter((m) => m.parent_header.msg_id === msgId && m.header.msg_type !== "status");
   }
 

@@ -4,13 +4,10 @@
  * escaped, ANSI colour codes stripped. CSS is inline; nothing is fetched.
  */
 import { stripVTControlCharacters } from "node:util";
+import { escapeHtml } from "../../lib/display/rich";
 import type { Cell, MimeBundle, Notebook, Output } from "./nbformat";
 
 type Markdown = (text: string) => string;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
 
 const pre = (cls: string, text: string): string => `<pre class="${cls}">${escapeHtml(stripVTControlCharacters(text))}</pre>`;
 

@@ -4,47 +4,23 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import type * as nbformat from "@jupyterlab/nbformat";
+import { NotebookFormatError } from "../errors";
 
-export type MimeBundle = Record<string, unknown>;
+export type MimeBundle = nbformat.IMimeBundle;
 
-export type Output =
-  | { output_type: "stream"; name: string; text: string }
-  | { output_type: "display_data"; data: MimeBundle; metadata: Record<string, unknown> }
-  | { output_type: "execute_result"; execution_count: number; data: MimeBundle; metadata: Record<string, unknown> }
-  | { output_type: "error"; ename: string; evalue: string; traceback: string[] };
-
-export interface CodeCell {
-  cell_type: "code";
-  id?: string;
-  metadata: Record<string, unknown>;
-  source: string;
-  execution_count: number | null;
-  outputs: Output[];
-}
-
-export interface TextCell {
-  cell_type: "markdown" | "raw";
-  id?: string;
-  metadata: Record<string, unknown>;
-  source: string;
-  attachments?: Record<string, MimeBundle>;
-}
-
+/**
+ * nbformat's own types (@jupyterlab/nbformat) as held in memory: every multi-line text (a cell's
+ * source, a stream's text) is one string, where a file may store it as a list of lines.
+ */
+type InMemory<T> = {
+  [K in keyof T]: K extends "source" | "text" ? string : K extends "outputs" ? Output[] : K extends "cells" ? Cell[] : T[K];
+};
+export type Output = InMemory<nbformat.IStream> | nbformat.IDisplayData | nbformat.IExecuteResult | nbformat.IError;
+export type CodeCell = InMemory<nbformat.ICodeCell>;
+export type TextCell = InMemory<nbformat.IMarkdownCell> | InMemory<nbformat.IRawCell>;
 export type Cell = CodeCell | TextCell;
-
-export interface Notebook {
-  nbformat: number;
-  nbformat_minor: number;
-  metadata: Record<string, unknown>;
-  cells: Cell[];
-}
-
-export class NotebookFormatError extends Error {
-  constructor(file: string, what: string) {
-    super(`${file} is not an nbformat 4 notebook: ${what} (open and save it with Jupyter to upgrade it)`);
-    this.name = "NotebookFormatError";
-  }
-}
+export type Notebook = InMemory<nbformat.INotebookContent>;
 
 const joined = (v: unknown): unknown => (Array.isArray(v) && v.every((x) => typeof x === "string") ? v.join("") : v);
 
@@ -52,7 +28,7 @@ const joined = (v: unknown): unknown => (Array.isArray(v) && v.every((x) => type
 const isTextMime = (mime: string): boolean => mime.startsWith("text/") || mime === "image/svg+xml";
 
 function mapBundle(bundle: MimeBundle, f: (v: unknown) => unknown): MimeBundle {
-  return Object.fromEntries(Object.entries(bundle).map(([mime, v]) => [mime, isTextMime(mime) ? f(v) : v]));
+  return Object.fromEntries(Object.entries(bundle).map(([mime, v]) => [mime, isTextMime(mime) ? f(v) : v])) as MimeBundle;
 }
 
 function mapTexts(nb: Notebook, f: (v: unknown) => unknown): Notebook {

@@ -5,6 +5,7 @@
  * Pure: no sockets, so every rule is tested on plain messages.
  */
 import type { Content, Message } from "../wire";
+import type { OutputMetadata, StreamType } from "@jupyterlab/nbformat";
 import type { MimeBundle, Output } from "./nbformat";
 
 type DisplayOutput = Extract<Output, { data: MimeBundle }>;
@@ -40,15 +41,15 @@ export class OutputCollector {
       const c = m.content;
       switch (m.header.msg_type) {
         case "stream":
-          add({ output_type: "stream", name: String(c.name), text: String(c.text) });
+          add({ output_type: "stream", name: String(c.name) as StreamType, text: String(c.text) });
           break;
         case "display_data":
-          add({ output_type: "display_data", data: c.data as MimeBundle, metadata: (c.metadata ?? {}) as Record<string, unknown> }, displayIdOf(c));
+          add({ output_type: "display_data", data: c.data as MimeBundle, metadata: (c.metadata ?? {}) as OutputMetadata }, displayIdOf(c));
           break;
         case "execute_result":
           add({
             output_type: "execute_result", execution_count: Number(c.execution_count),
-            data: c.data as MimeBundle, metadata: (c.metadata ?? {}) as Record<string, unknown>,
+            data: c.data as MimeBundle, metadata: (c.metadata ?? {}) as OutputMetadata,
           }, displayIdOf(c));
           break;
         case "error":
@@ -72,7 +73,7 @@ export class OutputCollector {
   private update(displayId: string | undefined, c: Content): void {
     for (const output of displayId === undefined ? [] : this.displays.get(displayId) ?? []) {
       output.data = c.data as MimeBundle;
-      output.metadata = (c.metadata ?? {}) as Record<string, unknown>;
+      output.metadata = (c.metadata ?? {}) as OutputMetadata;
     }
   }
 }

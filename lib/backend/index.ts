@@ -2,6 +2,7 @@ import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
+import { TorchError } from "../errors";
 import { startNative } from "./native";
 import { quietly } from "./quiet";
 import { registerWasmKernels } from "./wasm/register";
@@ -33,12 +34,7 @@ export function defaultWasmThreads(): number {
 
 const preferences: readonly BackendPreference[] = ["auto", "cuda", "tensorflow", "wasm", "cpu"];
 
-export class BackendError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BackendError";
-  }
-}
+export class BackendError extends TorchError {}
 
 // The cpu backend greets its first tensor with a "you are running TensorFlow.js in Node.js" banner
 // on stderr; nnlab picks its backend itself, so every cpu backend made here starts without it.

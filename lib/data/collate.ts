@@ -6,7 +6,7 @@
  */
 import { inspect } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, TorchTypeError } from "../tensor/errors";
+import { RuntimeError, TorchTypeError } from "../errors";
 import { Tensor, tfDtype, type DType } from "../tensor/tensor";
 import { Image } from "./image";
 

@@ -5,7 +5,7 @@
  */
 import { inspect } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import { IndexError, ValueError } from "../tensor/errors";
+import { IndexError, ValueError } from "../errors";
 import { contig } from "../tensor/layout";
 import { randperm } from "../tensor/random";
 import { Tensor } from "../tensor/tensor";

@@ -2,7 +2,7 @@
  * Python's `enumerate`: `for (const [batchIdx, [inputs, target]] of enumerate(trainLoader))`.
  * Works with `for await` too, and keeps the source's `length` (for progress bars).
  */
-import { TorchTypeError } from "../tensor/errors";
+import { TorchTypeError } from "../errors";
 
 export class Enumerated<T> implements Iterable<[number, T]>, AsyncIterable<[number, T]> {
   constructor(private readonly source: Iterable<T> | AsyncIterable<T>, private readonly start: number) {}

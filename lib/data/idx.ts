@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { TorchError } from "../tensor/errors";
+import { TorchError } from "../errors";
 
 /** A file that is not the IDX file it should be (wrong magic number, sizes or length). */
 export class IdxError extends TorchError {}

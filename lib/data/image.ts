@@ -6,7 +6,7 @@
 import { inspect } from "node:util";
 import { image } from "../display/pictures";
 import { DISPLAY, type DisplayMetadata, type MimeBundle } from "../display/protocol";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 
 export class Image {
   constructor(readonly data: Uint8Array, readonly height: number, readonly width: number, readonly channels = 1) {

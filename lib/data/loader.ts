@@ -6,7 +6,7 @@
  * Batches are made when asked for and not kept.
  */
 import { inspect } from "node:util";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 import { randperm } from "../tensor/random";
 import type { Collated } from "./collate";
 import { Dataset } from "./dataset";

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../tensor/errors";
+import { RuntimeError } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { callable } from "./callable";
 import type { Collated } from "./collate";

@@ -7,7 +7,8 @@
  */
 import { consoleSink, DISPLAY, getDisplaySink, type MimeBundle } from "../display/protocol";
 import { display, type DisplayHandle } from "../display/display";
-import { ValueError } from "../tensor/errors";
+import { escapeHtml } from "../display/rich";
+import { ValueError } from "../errors";
 
 export interface ProgressOptions {
   /** Number of steps; default: the iterable's `length` (a DataLoader's batch count). */
@@ -78,9 +79,8 @@ class NotebookSurface implements Surface {
 }
 
 function progressHtml(text: string, state: ProgressState): string {
-  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const meter = state.total === undefined ? "" : `<progress value="${state.done}" max="${state.total}" style="width: 20em"></progress> `;
-  return `<div style="font-family: monospace">${meter}${escape(text.replace(/\|[^|]*\|/, ""))}</div>`;
+  return `<div style="font-family: monospace">${meter}${escapeHtml(text.replace(/\|[^|]*\|/, ""))}</div>`;
 }
 
 class TerminalSurface implements Surface {

@@ -6,7 +6,7 @@
  */
 import { inspect } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import { TorchTypeError, ValueError } from "../tensor/errors";
+import { TorchTypeError, ValueError } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { fromValues } from "../tensor/creation";
 import "../ops"; // installs the op methods used here (t.sub, t.div) on Tensor

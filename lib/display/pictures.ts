@@ -5,8 +5,8 @@
  */
 import { DisplayError } from "./errors";
 import { channelsFirst, defaultRange, encodePng, extent, pixelsOf, scaleFor, toPixels, upscale, type Colormap, type ImageOptions, type Pixels } from "./pixels";
-import { escapeXml, svgToPng } from "./raster";
-import { png, type MimeObject } from "./rich";
+import { svgToPng } from "./raster";
+import { escapeHtml, png, type MimeObject } from "./rich";
 import { toDense, toLabels, type Dense, type Matrix, type TensorLike } from "./tensorLike";
 
 export interface ScaleOptions {
@@ -47,7 +47,7 @@ function gridPng(tiles: readonly Tile[], layout: Layout): Buffer {
   const cellW = Math.max(w, lines ? 56 : 0) + GAP, cellH = h + lines * LINE + GAP;
   const width = left + layout.cols * cellW, height = top + rows * cellH;
   const text = (x: number, y: number, s: string, extra = "") =>
-    `<text x="${x}" y="${y}" ${extra}>${escapeXml(s)}</text>`;
+    `<text x="${x}" y="${y}" ${extra}>${escapeHtml(s)}</text>`;
   const parts: string[] = [];
   if (layout.title) parts.push(text(width / 2, GAP + 14, layout.title, 'font-size="15" font-weight="bold" text-anchor="middle"'));
   layout.colLabels?.forEach((label, c) => parts.push(text(left + c * cellW + w / 2, top - 5, label, 'text-anchor="middle" fill="#555"')));

@@ -27,7 +27,3 @@ export function svgToPng(svg: string, zoom = 1): Buffer {
   return image.render().asPng();
 }
 
-/** Escapes text for SVG/HTML element content and attribute values. */
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}

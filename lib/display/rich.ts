@@ -14,6 +14,11 @@ export class MimeObject implements Displayable {
   }
 }
 
+/** Escapes text for HTML and SVG, in element content and attribute values alike. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 /** The first 80 characters of the text in `markup`, on one line. */
 function oneLine(markup: string): string {
   const text = markup.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();

@@ -1,6 +1,6 @@
 /** `nn.init`: PyTorch's initialisers, drawing from the library's seeded generator. */
 import * as tf from "@tensorflow/tfjs-core";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 import { fillNormal, fillUniform } from "../tensor/random";
 import type { Tensor } from "../tensor/tensor";
 import { withGradMode } from "../tensor/autograd";

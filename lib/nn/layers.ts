@@ -1,7 +1,7 @@
 /** Layers: each holds its state and its forward is one call into the functional ops. */
 import * as ops from "../ops";
 import { pair, type Padding, type Pair } from "../ops/conv";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 import * as creation from "../tensor/creation";
 import type { Tensor } from "../tensor/tensor";
 import { resetLinearLike, ones_, zeros_ } from "./init";

@@ -4,7 +4,7 @@
  * subclass writes. Instances are callable: `model(x)` runs `forward(x)`.
  */
 import { inspect } from "node:util";
-import { RuntimeError } from "../tensor/errors";
+import { RuntimeError } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
 import { ownedIn } from "../tensor/layout";

@@ -4,7 +4,7 @@
  * relu chain never transposes its activations.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, ValueError } from "../tensor/errors";
+import { RuntimeError, ValueError } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { cat, narrow, squeeze, unsqueeze } from "./shape";

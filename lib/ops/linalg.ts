@@ -1,6 +1,6 @@
 /** Matrix products. A transposed 2-D operand is read in place through matMul's transpose flags. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../tensor/errors";
+import { RuntimeError } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 import { unsqueeze, squeeze } from "./shape";

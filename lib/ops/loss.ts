@@ -1,6 +1,6 @@
 /** Loss functions with PyTorch's reductions ('mean' by default, 'sum', 'none'). */
 import * as tf from "@tensorflow/tfjs-core";
-import { IndexError, RuntimeError, ValueError, shapeStr } from "../tensor/errors";
+import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
 import { result, sameShape, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 

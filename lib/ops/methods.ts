@@ -5,7 +5,7 @@
  * on it; lib/tensor never imports lib/ops.
  */
 import { parseDevice, type Device } from "../tensor/device";
-import { Tensor, type DimArg, type DType, type TensorOrScalar } from "../tensor/tensor";
+import { Tensor, type DimArg } from "../tensor/tensor";
 import { logSoftmax, softmax } from "./activation";
 import { matmul } from "./linalg";
 import { abs, add, cast, clone, contiguous, div, eq, exp, ge, gt, le, log, lt, mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh } from "./pointwise";

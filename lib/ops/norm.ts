@@ -1,6 +1,6 @@
 /** Batch normalisation over the channel axis (dim 1) of (N, C) or (N, C, H, W) inputs, and dropout. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, ValueError } from "../tensor/errors";
+import { RuntimeError, ValueError } from "../errors";
 import { fillUniform } from "../tensor/random";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "../tensor/layout";

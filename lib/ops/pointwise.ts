@@ -3,7 +3,7 @@
  * physical buffer and keep the layout; broadcasting ops work in logical order.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, shapeStr } from "../tensor/errors";
+import { RuntimeError, shapeStr } from "../errors";
 import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
 

@@ -1,6 +1,6 @@
 /** 2-D max and average pooling in NCHW, computed channels-last (the output stays channels-last). */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../tensor/errors";
+import { RuntimeError } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { pair, type Pair } from "./conv";

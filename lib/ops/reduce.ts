@@ -1,6 +1,6 @@
 /** Reductions: sum, mean, max/min (with indices), argmax. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../tensor/errors";
+import { RuntimeError } from "../errors";
 import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
 import { cast } from "./pointwise";
 import { contig, toPhys } from "../tensor/layout";

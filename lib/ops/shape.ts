@@ -1,6 +1,6 @@
 /** Shape and movement ops: view/reshape, permute/transpose (free: they only change the layout), indexing, cat. */
 import * as tf from "@tensorflow/tfjs-core";
-import { IndexError, RuntimeError, shapeStr } from "../tensor/errors";
+import { IndexError, RuntimeError, shapeStr } from "../errors";
 import { normDim, result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; }

@@ -3,7 +3,7 @@
  * Hyper-parameters are validated in the constructor, as in torch.optim.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { ValueError } from "../tensor/errors";
+import { ValueError } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
 

@@ -8,7 +8,7 @@
  * (see Tensor.perm), so channels-last activations never get transposed for autograd's sake.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "./errors";
+import { RuntimeError } from "../errors";
 import { untrack, track } from "./memory";
 import type { Tensor } from "./tensor";
 

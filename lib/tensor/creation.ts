@@ -1,6 +1,6 @@
 /** Making tensors: torch.tensor, torch.Tensor, zeros/ones/full/rand/randn/arange and *_like. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, TorchTypeError, ValueError } from "./errors";
+import { RuntimeError, TorchTypeError, ValueError } from "../errors";
 import { fillNormal, fillUniform } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 

@@ -1,6 +1,6 @@
 /** `torch.device`: tensors live wherever the selected backend keeps them (one device at a time). */
 import { inspect } from "node:util";
-import { RuntimeError } from "./errors";
+import { RuntimeError } from "../errors";
 
 export type DeviceType = "cpu" | "cuda";
 

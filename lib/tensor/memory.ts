@@ -37,7 +37,7 @@ const { gc, Registry } = makeCollector();
 const registry: SyncRegistry<Holder> = new Registry<Holder>((holder) => holder.release());
 
 /** Collect when this many bytes of tensor buffers were allocated since the last pass. */
-let pressureBytes = 256 * 1024 * 1024;
+const pressureBytes = 256 * 1024 * 1024;
 let allocatedSinceCollect = 0;
 let collecting = false;
 
@@ -65,11 +65,6 @@ export function collectGarbage(): boolean {
     collecting = false;
   }
   return typeof registry.cleanupSome === "function";
-}
-
-export function setMemoryPressure(bytes: number): void {
-  if (!(bytes > 0)) throw new RangeError(`memory pressure threshold must be positive, got ${bytes}`);
-  pressureBytes = bytes;
 }
 
 /**

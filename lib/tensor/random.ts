@@ -4,6 +4,7 @@
  * seeded notebook repeats exactly. (Its stream is not PyTorch's mt19937: same distributions, other
  * numbers.)
  */
+import { TorchTypeError } from "../errors";
 
 /** xoshiro128** — small, fast, and good enough for simulation. */
 class Xoshiro128 {
@@ -38,16 +39,9 @@ function rotl(x: number, k: number): number {
 }
 
 const generator = new Xoshiro128(Date.now() ^ (Math.random() * 0x7fffffff));
-let initialSeed = 0;
-
 export function manualSeed(seed: number): void {
-  if (!Number.isInteger(seed)) throw new TypeError(`manualSeed expects an integer seed, got ${seed}`);
-  initialSeed = seed;
+  if (!Number.isInteger(seed)) throw new TorchTypeError(`manualSeed expects an integer seed, got ${seed}`);
   generator.seed(seed);
-}
-
-export function currentSeed(): number {
-  return initialSeed;
 }
 
 /** Uniform in [0, 1). */

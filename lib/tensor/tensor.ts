@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
-import { IndexError, RuntimeError, shapeStr } from "./errors";
+import { IndexError, RuntimeError, shapeStr } from "../errors";
 import { contig, fromPhys, ownedIn, samePerm, toPhys } from "./layout";
 import { Storage, track } from "./memory";
 import { formatTensor } from "./print";

@@ -5,7 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { WorkerCallError, WorkerClient, type WorkerEvent } from "../../kernel/rpc";
+import { WorkerClient, type WorkerEvent } from "../../kernel/rpc";
+import { WorkerCallError } from "../../kernel/errors";
 import type { CheckerHandlers, CompileResult } from "../../kernel/checker";
 import type { RunnerHandlers } from "../../kernel/runner";
 import type { SumHandlers } from "./sumWorker";

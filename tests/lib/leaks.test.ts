@@ -1,4 +1,4 @@
-// Review: toNHWC (lib/ops/layout.ts) transposes a non-contiguous, non-channels-last input in two
+// Review: toNHWC (lib/tensor/layout.ts) transposes a non-contiguous, non-channels-last input in two
 // steps outside tf.tidy, and the intermediate is never disposed: one tensor lost per call.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";

@@ -1,6 +1,7 @@
 /**
- * Error classes named as PyTorch users know them. Every message names what was wrong (shapes,
- * values, the layer) and, where there is one, the fix.
+ * The library's errors: every one is a TorchError, named by its class, and the common ones are
+ * named as PyTorch users know them. Every message names what was wrong (shapes, values, the layer)
+ * and, where there is one, the fix. (The kernel's own errors are kernel/errors.ts.)
  */
 export class TorchError extends Error {
   constructor(message: string) {
