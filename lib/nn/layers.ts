@@ -2,6 +2,7 @@
 import * as ops from "../ops";
 import { pair, type Padding, type Pair } from "../ops/conv";
 import { ValueError } from "../errors";
+import { pythonFloat } from "../tensor/print";
 import * as creation from "../tensor/creation";
 import type { Tensor } from "../tensor/tensor";
 import { resetLinearLike, ones_, zeros_ } from "./init";
@@ -100,7 +101,7 @@ export class ReLU extends Module { forward(x: Tensor): Tensor { return ops.relu(
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) { super(); }
   forward(x: Tensor): Tensor { return ops.leakyRelu(x, this.negativeSlope); }
-  override extraRepr(): string { return `negative_slope=${this.negativeSlope}`; }
+  override extraRepr(): string { return `negative_slope=${pythonFloat(this.negativeSlope)}`; }
 }
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return ops.sigmoid(x); } }
 export class Tanh extends Module { forward(x: Tensor): Tensor { return ops.tanh(x); } }
@@ -128,7 +129,7 @@ export class Dropout extends Module {
     if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
   }
   forward(x: Tensor): Tensor { return ops.dropout(x, { p: this.p, training: this.training }); }
-  override extraRepr(): string { return `p=${this.p}, inplace=False`; }
+  override extraRepr(): string { return `p=${pythonFloat(this.p)}, inplace=False`; }
 }
 
 export class BatchNorm2d extends Module {
@@ -151,7 +152,7 @@ export class BatchNorm2d extends Module {
       training: this.training, momentum: this.opts.momentum ?? 0.1, eps: this.opts.eps ?? 1e-5 });
   }
   override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.opts.eps ?? 1e-5}, momentum=${this.opts.momentum ?? 0.1}, affine=${this.weight ? "True" : "False"}, track_running_stats=True`;
+    return `${this.numFeatures}, eps=${pythonFloat(this.opts.eps ?? 1e-5)}, momentum=${pythonFloat(this.opts.momentum ?? 0.1)}, affine=${this.weight ? "True" : "False"}, track_running_stats=True`;
   }
 }
 

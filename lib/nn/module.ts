@@ -4,7 +4,7 @@
  * subclass writes. Instances are callable: `model(x)` runs `forward(x)`.
  */
 import { inspect } from "node:util";
-import { RuntimeError } from "../errors";
+import { RuntimeError, shapeStr } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
 import { ownedIn } from "../tensor/layout";
@@ -166,7 +166,7 @@ export abstract class Module {
       if (!src) continue;
       if (src.shape.join() !== t.shape.join()) {
         throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}: size mismatch for ${k}: ` +
-          `copying a param with shape [${src.shape}] from checkpoint, the shape in current model is [${t.shape}].`);
+          `copying a param with shape ${shapeStr(src.shape)} from checkpoint, the shape in current model is ${shapeStr(t.shape)}.`);
       }
       t._replace(ownedIn(src, t._perm));
     }

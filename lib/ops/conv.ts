@@ -4,7 +4,7 @@
  * relu chain never transposes its activations.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, ValueError } from "../errors";
+import { RuntimeError, ValueError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { cat, narrow, squeeze, unsqueeze } from "./shape";
@@ -58,9 +58,9 @@ function dilateFilter(w: tf.Tensor, [dh, dw]: [number, number]): tf.Tensor {
 
 function checkInput(x: Tensor, weight: Tensor, groups: number, pad: Explicit, kEff: [number, number]): void {
   if (x.dim() !== 4) {
-    throw new RuntimeError(`Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [${x.shape}]`);
+    throw new RuntimeError(`Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${shapeStr(x.shape)}`);
   }
-  if (weight.dim() !== 4) throw new RuntimeError(`conv2d: weight must be 4-D [out, in/groups, kh, kw], got [${weight.shape}]`);
+  if (weight.dim() !== 4) throw new RuntimeError(`conv2d: weight must be 4-D [out, in/groups, kh, kw], got ${shapeStr(weight.shape)}`);
   const cin = x.shape[1];
   if (cin !== weight.shape[1] * groups) {
     throw new RuntimeError(`Given groups=${groups}, weight of size [${weight.shape.join(", ")}], expected input[${x.shape.join(", ")}] ` +

@@ -1,6 +1,6 @@
 /** Matrix products. A transposed 2-D operand is read in place through matMul's transpose flags. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../errors";
+import { RuntimeError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 import { unsqueeze, squeeze } from "./shape";
@@ -21,7 +21,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) {
-    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes [${a.shape}] and [${b.shape}] ` +
+    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} ` +
       "(give both the same leading batch size, e.g. with expand() or unsqueeze(0), or reshape to 2-D)");
   }
   const [sa, sb] = [a.shape, b.shape];
@@ -41,7 +41,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const xs = [...x.shape];
   const [outF, inF] = weight.shape;
-  if (weight.dim() !== 2) throw new RuntimeError(`linear(): weight must be 2-D [out_features, in_features], got [${weight.shape}]`);
+  if (weight.dim() !== 2) throw new RuntimeError(`linear(): weight must be 2-D [out_features, in_features], got ${shapeStr(weight.shape)}`);
   if (xs[xs.length - 1] !== inF) {
     const rows = xs.length === 1 ? 1 : xs.slice(0, -1).reduce((p, d) => p * d, 1);
     throw mismatch([rows, xs[xs.length - 1]], [inF, outF]);

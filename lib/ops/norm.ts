@@ -1,6 +1,6 @@
 /** Batch normalisation over the channel axis (dim 1) of (N, C) or (N, C, H, W) inputs, and dropout. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, ValueError } from "../errors";
+import { RuntimeError, ValueError, shapeStr } from "../errors";
 import { fillUniform } from "../tensor/random";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "../tensor/layout";
@@ -21,7 +21,7 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
   const training = opts.training ?? false;
   const momentum = opts.momentum ?? 0.1;
   const eps = opts.eps ?? 1e-5;
-  if (x.dim() !== 2 && x.dim() !== 4) throw new RuntimeError(`batch_norm: expected 2D or 4D input (got ${x.dim()}D input of size [${x.shape}])`);
+  if (x.dim() !== 2 && x.dim() !== 4) throw new RuntimeError(`batch_norm: expected 2D or 4D input (got ${x.dim()}D input of size ${shapeStr(x.shape)})`);
   const c = x.shape[1];
   for (const [name, t] of [["running_mean", runningMean], ["running_var", runningVar], ["weight", weight], ["bias", bias]] as const) {
     if (t && (t.dim() !== 1 || t.shape[0] !== c)) throw new RuntimeError(`batch_norm: ${name} should contain ${c} elements not ${t.numel()}`);
@@ -32,7 +32,7 @@ export function batchNorm(x: Tensor, opts: BatchNormOptions): Tensor {
   const h = image ? toNHWC(x) : contig(x);
   const axes = image ? [0, 1, 2] : [0];
   const count = h.size / c;
-  if (training && count <= 1) throw new ValueError(`Expected more than 1 value per channel when training, got input size [${x.shape}]`);
+  if (training && count <= 1) throw new ValueError(`Expected more than 1 value per channel when training, got input size ${shapeStr(x.shape)}`);
 
   const { mean, variance } = tf.tidy(() => (training ? tf.moments(h, axes)
     : { mean: tf.clone(runningMean!._h), variance: tf.clone(runningVar!._h) }));

@@ -1,6 +1,6 @@
 /** 2-D max and average pooling in NCHW, computed channels-last (the output stays channels-last). */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../errors";
+import { RuntimeError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { pair, type Pair } from "./conv";
@@ -22,7 +22,7 @@ function poolOptions(opts: Pool2dOptions | Pair): Pool2dOptions {
 }
 
 function geometry(x: Tensor, kernelSize: Pair, opts: Pool2dOptions, what: string): PoolGeometry {
-  if (x.dim() !== 4) throw new RuntimeError(`${what}: expected 3D or 4D input (N, C, H, W), got input of size: [${x.shape}]`);
+  if (x.dim() !== 4) throw new RuntimeError(`${what}: expected 3D or 4D input (N, C, H, W), got input of size: ${shapeStr(x.shape)}`);
   const k = pair(kernelSize, "kernel_size");
   const s = pair(opts.stride ?? k, "stride");
   const p = pair(opts.padding ?? 0, "padding");

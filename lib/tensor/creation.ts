@@ -1,6 +1,6 @@
 /** Making tensors: torch.tensor, torch.Tensor, zeros/ones/full/rand/randn/arange and *_like. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError, TorchTypeError, ValueError } from "../errors";
+import { RuntimeError, TorchTypeError, ValueError, shapeStr } from "../errors";
 import { fillNormal, fillUniform } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 
@@ -67,7 +67,7 @@ export function tensor(data: TensorData | Tensor, opts: TensorOptions = {}): Ten
 /** A tensor from flat row-major values. */
 export function fromValues(values: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType = "float32", requiresGrad = false): Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
-  if (values.length !== n) throw new ValueError(`${values.length} values cannot fill a tensor of shape [${shape}] (${n} elements)`);
+  if (values.length !== n) throw new ValueError(`${values.length} values cannot fill a tensor of shape ${shapeStr(shape)} (${n} elements)`);
   const buf = dtype === "float32" ? Float32Array.from(values as ArrayLike<number>, Number)
     : dtype === "bool" ? Uint8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0))
     : Int32Array.from(values as ArrayLike<number>, (v) => Math.trunc(Number(v)));
@@ -95,7 +95,7 @@ function parseShape(args: ShapeArgs, what: string): { shape: number[]; opts: Ten
   const opts = typeof last === "object" && last !== null && !Array.isArray(last) ? (args.pop() as TensorOptions) : {};
   const shape = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
   if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new RuntimeError(`${what}: sizes must be non-negative integers, got [${shape}]`);
+    throw new RuntimeError(`${what}: sizes must be non-negative integers, got ${shapeStr(shape)}`);
   }
   return { shape: [...shape], opts };
 }

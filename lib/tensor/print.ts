@@ -10,6 +10,23 @@ const THRESHOLD = 1000;
 const EDGEITEMS = 3;
 const LINEWIDTH = 80;
 
+/**
+ * Python's `repr(float)`, as PyTorch prints hyperparameters (`eps=1e-05`, `momentum=0.1`): the
+ * shortest digits that read back (JavaScript's too), in exponent form below 1e-4 and from 1e16 on
+ * (JavaScript switches at 1e-7 and 1e21) with at least two exponent digits, and `.0` on whole numbers.
+ */
+export function pythonFloat(v: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e16)) {
+    const [m, e] = v.toExponential().split("e");
+    const exp = Number(e);
+    return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+  }
+  const s = String(v);
+  return Number.isInteger(v) ? `${s}.0` : s;
+}
+
 /** Python's '{:.Nf}': round half to even on the exact binary value. */
 function fixed(v: number, digits: number): string {
   let s = v.toFixed(digits);

@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { inspect } from "node:util";
 import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
-import { IndexError, RuntimeError, shapeStr } from "../errors";
+import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
 import { contig, fromPhys, ownedIn, samePerm, toPhys } from "./layout";
 import { Storage, track } from "./memory";
 import { formatTensor } from "./print";
@@ -117,7 +117,8 @@ export class Tensor {
 
   item(): number {
     if (this.numel() !== 1) {
-      throw new RuntimeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar (use .tolist() for many values)`);
+      throw new ValueError(`only one element tensors can be converted to Python scalars (this one has ${this.numel()} elements, ` +
+        `shape ${shapeStr(this.shape)}; read them all with .tolist())`);
     }
     return Number(this._h.dataSync()[0]);
   }

@@ -39,6 +39,16 @@ const BUILD: Record<string, () => unknown> = {
   "LeakyReLU": () => new nn.LeakyReLU(),
   "LeakyReLU(0.2)": () => new nn.LeakyReLU(0.2),
   "leaky_relu with grad_fn": () => F.leakyRelu(torch.tensor([[-1, 2, -3]], { dtype: "float32", requiresGrad: true })),
+  "BatchNorm2d": () => new nn.BatchNorm2d(10),
+  "BatchNorm2d(3, eps=1e-3, momentum=0.01)": () => new nn.BatchNorm2d(3, { eps: 1e-3, momentum: 0.01 }),
+  "BatchNorm2d(3, eps=1e-7)": () => new nn.BatchNorm2d(3, { eps: 1e-7 }),
+  "Dropout(0.25)": () => new nn.Dropout(0.25),
+};
+
+/** The twin of each error of make_printing.py: nnlab's message starts with PyTorch's. */
+const FAIL: Record<string, () => unknown> = {
+  "item of a tensor with many elements": () => torch.ones(2, 3).item(),
+  "conv2d on a 2-d input": () => F.conv2d(torch.zeros(28, 28), torch.zeros(10, 1, 5, 5)),
 };
 
 test("every PyTorch printout has its nnlab twin", () => assert.deepEqual(Object.keys(BUILD), Object.keys(EXPECTED)));
@@ -46,6 +56,41 @@ test("every PyTorch printout has its nnlab twin", () => assert.deepEqual(Object.
 for (const [name, build] of Object.entries(BUILD)) {
   test(`prints as PyTorch: ${name}`, () => assert.equal(String(build()), EXPECTED[name]));
 }
+
+test("every PyTorch error has its nnlab twin", () => assert.deepEqual(Object.keys(FAIL), Object.keys(ERRORS)));
+
+for (const [name, fail] of Object.entries(FAIL)) {
+  test(`fails as PyTorch: ${name}`, () => {
+    assert.throws(fail, (e: Error) => {
+      assert.ok(`${e.name}: ${e.message}`.startsWith(ERRORS[name]), `${e.name}: ${e.message}`);
+      return true;
+    });
+  });
+}
+
+test(".item() on many elements names .tolist()", () => {
+  assert.throws(() => torch.ones(2, 3).item(), /has 6 elements, shape \[2, 3\]; read them all with \.tolist\(\)/);
+});
+
+test("shape errors print sizes as [28, 28], never as [torch.Size([28, 28])]", () => {
+  const x = torch.zeros(28, 28);
+  const failures: [string, () => unknown][] = [
+    ["matmul", () => torch.matmul(torch.zeros(2, 3, 4), torch.zeros(5, 4, 2))],
+    ["linear", () => F.linear(x, torch.zeros(2, 3, 4))],
+    ["conv2d weight", () => F.conv2d(torch.zeros(1, 1, 28, 28), torch.zeros(5, 5))],
+    ["maxPool2d", () => F.maxPool2d(torch.zeros(2), 2)],
+    ["batchNorm", () => F.batchNorm(torch.zeros(2, 3, 4), { runningMean: torch.zeros(3), runningVar: torch.ones(3) })],
+    ["batchNorm one value", () => F.batchNorm(torch.zeros(1, 3), { training: true })],
+    ["loadStateDict", () => new nn.Linear(2, 3).loadStateDict({ weight: torch.zeros(28, 28), bias: torch.zeros(3) })],
+  ];
+  for (const [what, fail] of failures) {
+    assert.throws(fail, (e: Error) => {
+      assert.doesNotMatch(e.message, /torch\.Size/, what);
+      assert.match(e.message, /\[\d+(, \d+)*\]/, what);
+      return true;
+    }, what);
+  }
+});
 
 test("console.log shows the same text as String() (util.inspect)", () => {
   for (const name of ["int vector", "leaf requiring grad", "Size", "Net"]) {
@@ -81,4 +126,12 @@ const EXPECTED: Record<string, string> = {
   "LeakyReLU": "LeakyReLU(negative_slope=0.01)",
   "LeakyReLU(0.2)": "LeakyReLU(negative_slope=0.2)",
   "leaky_relu with grad_fn": "tensor([[-0.0100,  2.0000, -0.0300]], grad_fn=<LeakyReluBackward0>)",
+  "BatchNorm2d": "BatchNorm2d(10, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
+  "BatchNorm2d(3, eps=1e-3, momentum=0.01)": "BatchNorm2d(3, eps=0.001, momentum=0.01, affine=True, track_running_stats=True)",
+  "BatchNorm2d(3, eps=1e-7)": "BatchNorm2d(3, eps=1e-07, momentum=0.1, affine=True, track_running_stats=True)",
+  "Dropout(0.25)": "Dropout(p=0.25, inplace=False)",
+};
+const ERRORS: Record<string, string> = {
+  "item of a tensor with many elements": "ValueError: only one element tensors can be converted to Python scalars",
+  "conv2d on a 2-d input": "RuntimeError: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [28, 28]",
 };
