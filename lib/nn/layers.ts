@@ -1,7 +1,8 @@
 /** Layers: each holds its state and its forward is one call into the functional ops. */
 import * as ops from "../ops";
 import { pair, type Padding, type Pair } from "../ops/conv";
-import { ValueError } from "../errors";
+import { IndexError, ValueError } from "../errors";
+import { indexable } from "../tensor/indexable";
 import { pythonFloat } from "../tensor/print";
 import * as creation from "../tensor/creation";
 import type { Tensor } from "../tensor/tensor";
@@ -157,6 +158,8 @@ export class BatchNorm2d extends Module {
 }
 
 export class Sequential extends Module {
+  /** `seq[0]`, `seq[-1]`: the layer at that position (as `seq.at(i)`; out of range is an IndexError). */
+  readonly [index: number]: Module;
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
@@ -169,8 +172,14 @@ export class Sequential extends Module {
   override *namedChildren(): Generator<[string, Module]> {
     for (let i = 0; i < this.layers.length; i++) yield [String(i), this.layers[i]];
   }
-  at(i: number): Module { return this.layers[i < 0 ? i + this.layers.length : i]; }
+  /** The layer at position `i` (negative counts from the end), as `seq[i]`. */
+  at(i: number): Module {
+    const n = this.layers.length;
+    if (!Number.isInteger(i) || i < -n || i >= n) throw new IndexError(`index ${i} is out of range for a Sequential of ${n} layers`);
+    return this.layers[i < 0 ? i + n : i];
+  }
 }
+indexable(Sequential, (seq, i) => seq.at(i), "build a new nn.Sequential with the layers you want");
 
 // ---- losses: each holds its reduction; forward is one call into the loss function -------------
 abstract class Loss extends Module {

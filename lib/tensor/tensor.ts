@@ -22,6 +22,7 @@ import { formatTensor } from "./print";
 import { Size } from "./size";
 import type { Device } from "./device";
 import { currentDevice, parseDevice } from "./device";
+import { indexable } from "./indexable";
 
 export type DType = "float32" | "int64" | "bool";
 export type Perm = readonly number[] | null;
@@ -37,6 +38,12 @@ export function tfDtype(d: DType): tf.DataType {
 }
 
 export class Tensor {
+  /**
+   * `x[0]`, `x[-1]`, `x[0][1]`: the sub-tensor at that index of the first dimension, as
+   * `x.index(0)` (negative counts from the end; out of range is PyTorch's IndexError). Slices are
+   * `x.index(":", "1:3")`.
+   */
+  readonly [index: number]: Tensor;
   /** @internal the buffer and its layout, shared with views (`.data`, `detach()`). */
   readonly _s: Storage;
   requiresGrad: boolean;
@@ -232,6 +239,8 @@ export class Tensor {
   [inspect.custom](): string { return formatTensor(this); }
   [DISPLAY](): MimeBundle { return { "text/plain": formatTensor(this) }; }
 }
+
+indexable(Tensor, (x, i) => x.index(i), "build a tensor with the new values instead (torch.cat, torch.stack)");
 
 function normPerm(perm: Perm): Perm {
   return perm && !isIdentity(perm) ? perm : null;
