@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 /** The library preloaded into every notebook (resolved from this project, see PROJECT_ROOT). */
 export const PRELUDE_MODULE = "nnlab";
-export const PRELUDE_NAMES = ["torch", "nn", "F", "optim", "datasets", "transforms", "DataLoader", "enumerate", "progress", "display", "plot", "clearOutput"];
+export const PRELUDE_NAMES = ["torch", "nn", "F", "optim", "data", "datasets", "transforms", "DataLoader", "enumerate", "progress", "display", "plot", "clearOutput"];
 
 /** The repository root: dist/kernel/*.js sits two folders below it. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");

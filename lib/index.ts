@@ -1,15 +1,16 @@
 /**
- * nnlab: `import { torch, nn, F, optim } from "nnlab"`. torch.nn, torch.nn.functional and
- * torch.optim are the same objects as nn, F and optim.
+ * nnlab: `import { torch, nn, F, optim } from "nnlab"`. torch.nn, torch.nn.functional, torch.optim
+ * and torch.utils.data are the same objects as nn, F, optim and data. Each is a namespace, so its
+ * classes are types too (`conv1: nn.Conv2d`, `opt: optim.SGD`, `ds: data.TensorDataset`).
  */
 import * as torch from "./torch";
 import { display as show, shortcut, type DisplayOptions } from "./display/display";
 import { spec } from "./plot/charts";
 
 export { torch };
-export const nn = torch.nn;
-export const F = torch.nn.functional;
-export const optim = torch.optim;
+export * as nn from "./nn";
+export * as F from "./nn/functional";
+export * as optim from "./optim";
 export { Tensor } from "./tensor/tensor";
 export { DISPLAY, toBundle, setDisplaySink, getDisplaySink, type DisplaySink, type MimeBundle } from "./display/protocol";
 export { clearOutput, flushDisplays, type DisplayHandle } from "./display";

@@ -10,6 +10,7 @@ import { isGradEnabled as gradEnabled, withGradMode } from "./tensor/autograd";
 import { isCudaAvailable, setCudaAvailable } from "./tensor/device";
 import { collectGarbage as collect } from "./tensor/memory";
 import { manualSeed as seedGenerator, randperm as permutation } from "./tensor/random";
+import * as dataUtils from "./data/utils";
 
 export { Size } from "./tensor/size";
 export { Device, device } from "./tensor/device";
@@ -20,6 +21,15 @@ export type { ValuesIndices, IndexItem } from "./ops";
 export type { DimArg } from "./tensor/tensor";
 export * as nn from "./nn";
 export * as optim from "./optim";
+
+/**
+ * `torch.utils.data`: Dataset, TensorDataset, Subset, randomSplit, DataLoader, as PyTorch spells
+ * them; the same objects as the package's `data` export. A namespace, so its classes are types too
+ * (`let loader: torch.utils.data.DataLoader<...>`).
+ */
+export namespace utils {
+  export import data = dataUtils;
+}
 
 /** The tensor type, and `torch.Tensor([...])`, the float32 constructor (with or without `new`). */
 export type Tensor = TensorClass;

@@ -12,7 +12,29 @@ import { Tensor } from "../tensor/tensor";
 import "../ops"; // installs the op methods used here (t.select) on Tensor
 import { defaultCollate, type Collated } from "./collate";
 
-export abstract class Dataset<S = unknown> {
+/**
+ * What DataLoader, Subset and randomSplit accept: any object with a `length` and `getItem(index)`
+ * (PyTorch's map-style dataset: `__len__` and `__getitem__`), a Dataset subclass or not.
+ */
+export interface MapDataset<S = unknown> {
+  readonly length: number;
+  getItem(index: number): S;
+  /** Optional: the samples at `indices`, collated at once (Dataset's default collates `getItem` results). */
+  getBatch?(indices: ArrayLike<number>): Collated<S>;
+}
+
+/** Whether `value` has what a map-style dataset needs: a whole-number `length` and a `getItem` method. */
+export function isMapDataset(value: unknown): value is MapDataset {
+  const d = value as { length?: unknown; getItem?: unknown } | null;
+  return typeof d === "object" && d !== null && typeof d.getItem === "function" && Number.isInteger(d.length) && (d.length as number) >= 0;
+}
+
+/** The samples at `indices` of any map-style dataset, collated (its own getBatch when it has one). */
+export function batchOf<S>(dataset: MapDataset<S>, indices: ArrayLike<number>): Collated<S> {
+  return dataset.getBatch ? dataset.getBatch(indices) : defaultCollate(Array.from(indices, (i) => dataset.getItem(i)));
+}
+
+export abstract class Dataset<S = unknown> implements MapDataset<S> {
   /** Number of samples (`len(dataset)`). */
   abstract readonly length: number;
   /** Sample `index`, 0 ≤ index < length (`dataset[index]`). */
@@ -76,7 +98,7 @@ export class TensorDataset<T extends readonly Tensor[] = Tensor[]> extends Datas
 /** The samples of `dataset` at `indices`, in that order. */
 export class Subset<S> extends Dataset<S> {
   readonly indices: Int32Array;
-  constructor(readonly dataset: Dataset<S>, indices: ArrayLike<number>) {
+  constructor(readonly dataset: MapDataset<S>, indices: ArrayLike<number>) {
     super();
     this.indices = Int32Array.from(indices, (i) => checkIndex(i, dataset.length));
   }
@@ -87,12 +109,12 @@ export class Subset<S> extends Dataset<S> {
     return this.dataset.getItem(this.indices[checkIndex(index, this.length)]);
   }
   override getBatch(indices: ArrayLike<number>): Collated<S> {
-    return this.dataset.getBatch(Int32Array.from(indices, (i) => this.indices[checkIndex(i, this.length)]));
+    return batchOf(this.dataset, Int32Array.from(indices, (i) => this.indices[checkIndex(i, this.length)]));
   }
 }
 
 /** Splits `dataset` into random non-overlapping subsets of the given lengths (seeded by torch.manualSeed). */
-export function randomSplit<S>(dataset: Dataset<S>, lengths: readonly number[]): Subset<S>[] {
+export function randomSplit<S>(dataset: MapDataset<S>, lengths: readonly number[]): Subset<S>[] {
   const total = lengths.reduce((a, b) => a + b, 0);
   if (lengths.some((l) => !Number.isInteger(l) || l < 0) || total !== dataset.length) {
     throw new ValueError(`Sum of input lengths (${total}) does not equal the length of the input dataset (${dataset.length}); lengths must be whole numbers`);

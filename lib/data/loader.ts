@@ -9,7 +9,7 @@ import { inspect } from "node:util";
 import { ValueError } from "../errors";
 import { randperm } from "../tensor/random";
 import type { Collated } from "./collate";
-import { Dataset } from "./dataset";
+import { batchOf, isMapDataset, type MapDataset } from "./dataset";
 
 export interface DataLoaderOptions<S, B> {
   /** Samples per batch (default 1). */
@@ -28,9 +28,10 @@ export class DataLoader<S, B = Collated<S>> implements Iterable<B>, AsyncIterabl
   readonly dropLast: boolean;
   readonly collateFn: ((samples: S[]) => B) | undefined;
 
-  constructor(readonly dataset: Dataset<S>, opts: DataLoaderOptions<S, B> = {}) {
-    if (!(dataset instanceof Dataset)) {
-      throw new ValueError(`DataLoader: expected a Dataset (datasets.MNIST, TensorDataset, or a class extending data.Dataset), got ${inspect(dataset, { depth: 0 })}`);
+  constructor(readonly dataset: MapDataset<S>, opts: DataLoaderOptions<S, B> = {}) {
+    if (!isMapDataset(dataset)) {
+      throw new ValueError("DataLoader: expected a dataset, an object with a whole-number `length` and a `getItem(index)` method " +
+        `(datasets.MNIST, TensorDataset, a class extending data.Dataset, or your own), got ${inspect(dataset, { depth: 0 })}`);
     }
     this.batchSize = opts.batchSize ?? 1;
     if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) {
@@ -56,7 +57,7 @@ export class DataLoader<S, B = Collated<S>> implements Iterable<B>, AsyncIterabl
 
   private fetch(indices: Int32Array): B {
     if (this.collateFn) return this.collateFn(Array.from(indices, (i) => this.dataset.getItem(i)));
-    return this.dataset.getBatch(indices) as unknown as B;
+    return batchOf(this.dataset, indices) as unknown as B;
   }
 
   *[Symbol.iterator](): Iterator<B> {

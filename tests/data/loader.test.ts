@@ -115,3 +115,26 @@ test("transforms: ToTensor, Normalize per channel, Compose's repr, errors", () =
   const [viaItems] = ds.getBatch([0]); // Lambda has no batched form: collated one image at a time
   assert.equal(Math.round(viaItems.sum().item() * 255 / 2), ds.images.subarray(0, 784).reduce((a, b) => a + b, 0));
 });
+
+test("torch.utils.data is the package's data, with PyTorch's names", () => {
+  const utils = torch.utils.data;
+  assert.equal(utils, data);
+  for (const name of ["Dataset", "TensorDataset", "Subset", "DataLoader", "randomSplit"] as const) assert.equal(typeof utils[name], "function", name);
+  assert.equal(utils.DataLoader, DataLoader);
+  assert.equal(utils.TensorDataset, TensorDataset);
+});
+
+test("DataLoader, Subset and randomSplit take any object with length and getItem (a map-style dataset, duck-typed)", () => {
+  const squares = { length: 5, getItem: (i: number) => [torch.tensor([i, i * i]), i % 2] as const };
+  const batches = [...new DataLoader(squares, { batchSize: 2 })];
+  assert.equal(batches.length, 3);
+  assert.deepEqual(batches[0][0].tolist(), [[0, 0], [1, 1]]);
+  assert.deepEqual(batches[2][1].tolist(), [0]);
+  const sub = new data.Subset(squares, [4, 1]);
+  assert.deepEqual([...new DataLoader(sub, { batchSize: 2 })][0][0].tolist(), [[4, 16], [1, 1]]);
+  torch.manualSeed(0);
+  const [a, b] = data.randomSplit(squares, [3, 2]);
+  assert.deepEqual([a.length, b.length], [3, 2]);
+  assert.throws(() => new DataLoader({ length: 3 } as never), /expected a dataset, an object with a whole-number `length` and a `getItem\(index\)` method/);
+  assert.throws(() => new DataLoader([1, 2, 3] as never), /getItem/);
+});
