@@ -14,6 +14,8 @@ const INTEGER = /^-?\d+$/;
 export function indexable<T extends object>(cls: { prototype: T; name: string }, at: (self: T, i: number) => unknown, assign: string): void {
   const above = Object.getPrototypeOf(cls.prototype) as object;
   Object.setPrototypeOf(cls.prototype, new Proxy(above, {
+    // The Proxy stands for `above` in the chain: `instanceof` (of Module, of Object) sees it.
+    getPrototypeOf: (target) => target,
     get(target, key, receiver) {
       return typeof key === "string" && INTEGER.test(key) ? at(receiver as T, Number(key)) : Reflect.get(target, key, receiver);
     },

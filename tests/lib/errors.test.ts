@@ -44,7 +44,7 @@ test("the lecture's Net on a batch of the wrong image size fails at the fully co
 });
 
 test("item() of a tensor with more than one element", () => {
-  throwsWith(() => torch.zeros(2).item(), torch.RuntimeError, "a Tensor with 2 elements cannot be converted to Scalar");
+  throwsWith(() => torch.zeros(2).item(), torch.ValueError, "only one element tensors can be converted to Python scalars");
   assert.equal(torch.zeros(1, 1).item(), 0);
 });
 

@@ -66,3 +66,10 @@ test("seq[0] and seq[-1] are the layers of an nn.Sequential; out of range is an 
   assert.throws(() => seq[2], { name: "IndexError", message: "index 2 is out of range for a Sequential of 2 layers" });
   assert.equal(seq.parameters().length, 2);
 });
+
+test("instanceof still sees the whole prototype chain of tensors and Sequential", () => {
+  const seq = new nn.Sequential(new nn.ReLU());
+  assert.ok(seq instanceof nn.Sequential && seq instanceof nn.Module && seq instanceof Object);
+  assert.ok(torch.zeros(1) instanceof torch.Tensor && torch.zeros(1) instanceof Object);
+  assert.ok(new nn.Parameter(torch.zeros(1)) instanceof torch.Tensor);
+});
