@@ -42,6 +42,23 @@ const cpuEntry = tf.engine().registryFactory["cpu"];
 const makeCpu = cpuEntry.factory;
 cpuEntry.factory = () => Object.assign(makeCpu() as tf.KernelBackend, { firstUse: false });
 
+/**
+ * Until a backend runs, tfjs would start its highest-priority one (wasm) by itself on the first
+ * tensor and fail with its own advice ("... Make sure to await tf.ready()"), which names a call
+ * nnlab users never make. The engine's backend getter answers with nnlab's advice instead.
+ */
+const NOT_READY = "no compute backend is running yet: call `await torch.ready()` once before making tensors " +
+  '(`import { torch } from "nnlab"` in an ES module does it for you)';
+const engine = tf.engine() as unknown as { backendInstance: unknown; pendingBackendInit: unknown };
+const backendGetter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(engine), "backend")!.get!;
+Object.defineProperty(engine, "backend", {
+  configurable: true,
+  get(this: typeof engine) {
+    if (this.backendInstance == null || this.pendingBackendInit != null) throw new BackendError(NOT_READY);
+    return backendGetter.call(this);
+  },
+});
+
 let current: BackendInfo | undefined;
 /** initBackend calls run one after the other: two starts of the wasm module at once would clash. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -72,7 +89,7 @@ async function selectBackend(opts: BackendOptions): Promise<BackendInfo> {
 
 /** The backend `initBackend` started. */
 export function backendInfo(): BackendInfo {
-  if (current === undefined) throw new BackendError("no backend started yet: call `await initBackend()` first");
+  if (current === undefined) throw new BackendError("no backend started yet: call `await torch.ready()` first");
   return current;
 }
 

@@ -41,7 +41,7 @@ initBackend(${init}).then((info) => {
 });`;
 
 test("backendInfo before initBackend says how to start one", () => {
-  assert.throws(() => backendInfo(), { name: "BackendError", message: "no backend started yet: call `await initBackend()` first" });
+  assert.throws(() => backendInfo(), { name: "BackendError", message: "no backend started yet: call `await torch.ready()` first" });
 });
 
 test("auto picks wasm when tfjs-node is not installed, with one thread per core", async () => {
