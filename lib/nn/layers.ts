@@ -136,19 +136,23 @@ export class Dropout extends Module {
 export class BatchNorm2d extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
+  /** Buffers, in the state dict as PyTorch names them: running_mean, running_var, num_batches_tracked. */
   runningMean!: Tensor;
   runningVar!: Tensor;
+  numBatchesTracked!: Tensor;
   constructor(readonly numFeatures: number, readonly opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
     super();
     positiveInt(numFeatures, "num_features", "BatchNorm2d");
     const affine = opts.affine ?? true;
     this.weight = affine ? new Parameter(ones_(creation.zeros(numFeatures))) : null;
     this.bias = affine ? new Parameter(zeros_(creation.zeros(numFeatures))) : null;
-    this.registerBuffer("runningMean", creation.zeros(numFeatures));
-    this.registerBuffer("runningVar", creation.ones(numFeatures));
+    this.registerBuffer("running_mean", creation.zeros(numFeatures));
+    this.registerBuffer("running_var", creation.ones(numFeatures));
+    this.registerBuffer("num_batches_tracked", creation.tensor(0));
   }
   forward(x: Tensor): Tensor {
     if (x.dim() !== 4) throw new ValueError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input)`);
+    if (this.training) this.numBatchesTracked.data.add_(1); // in place, as PyTorch's: state dicts share it
     return ops.batchNorm(x, { runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
       training: this.training, momentum: this.opts.momentum ?? 0.1, eps: this.opts.eps ?? 1e-5 });
   }

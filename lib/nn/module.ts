@@ -21,7 +21,18 @@ export class Parameter extends Tensor {
   override [inspect.custom](): string { return this.toString(); }
 }
 
-export type StateDict = Map<string, Tensor>;
+/**
+ * A state dict: parameter and buffer names (PyTorch's: `conv1.weight`, `bn.running_mean`) to
+ * tensors, in PyTorch's order. A plain object, so `Object.keys(sd)`, `sd["fc.bias"]` and
+ * `for (const [name, t] of Object.entries(sd))` work as `sd.keys()`, `sd["fc.bias"]` and
+ * `sd.items()` do in Python (its keys are never integers, so objects keep their order).
+ */
+export type StateDict = Record<string, Tensor>;
+
+/** `running_mean` → `runningMean`: a buffer's field name in nnlab from its PyTorch name. */
+function camelCase(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
 
 export interface Module {
   /** `model(x)` is `model.forward(x)`. */
@@ -30,8 +41,8 @@ export interface Module {
 
 export abstract class Module {
   declare training: boolean;
-  /** Names of tensor fields that are buffers (saved in the state dict, not trained). */
-  declare protected _buffers: Set<string>;
+  /** Tensor fields that are buffers (saved in the state dict, not trained): field name → state dict name. */
+  declare protected _buffers: Map<string, string>;
 
   constructor() {
     const self = function (this: unknown, ...args: unknown[]) {
@@ -40,16 +51,21 @@ export abstract class Module {
     Object.setPrototypeOf(self, new.target.prototype);
     // Fields of this base class live on the callable object, not enumerable: not children.
     Object.defineProperty(self, "training", { value: true, writable: true, enumerable: false });
-    Object.defineProperty(self, "_buffers", { value: new Set<string>(), writable: false, enumerable: false });
+    Object.defineProperty(self, "_buffers", { value: new Map<string, string>(), writable: false, enumerable: false });
     return self;
   }
 
   abstract forward(...args: any[]): any;
 
-  /** Marks a tensor field as a buffer (e.g. BatchNorm's running mean). */
+  /**
+   * Adds a buffer: a tensor saved in the state dict under `name` but not trained (BatchNorm's
+   * `running_mean`). It lives in the field `camelCase(name)`: `registerBuffer("running_mean", t)`
+   * sets `this.runningMean`, as nnlab spells PyTorch's multi-word names.
+   */
   registerBuffer(name: string, t: Tensor): void {
-    (this as unknown as Record<string, unknown>)[name] = t;
-    this._buffers.add(name);
+    const field = camelCase(name);
+    (this as unknown as Record<string, unknown>)[field] = t;
+    this._buffers.set(field, name);
   }
 
   /** Own fields in definition order: [name, value] for tensors, modules and arrays of modules. */
@@ -93,11 +109,17 @@ export abstract class Module {
   parameters(): Parameter[] {
     return [...this.namedParameters()].map(([, p]) => p);
   }
+  /** Buffers by their state dict names (`bn.running_mean`), module by module. */
   *namedBuffers(prefix = ""): Generator<[string, Tensor]> {
     for (const [modName, m] of this.namedModules(prefix)) {
-      for (const [k, v] of m.fields()) {
-        if (v instanceof Tensor && !(v instanceof Parameter) && m._buffers.has(k)) yield [modName ? `${modName}.${k}` : k, v];
-      }
+      for (const [k, v] of m.ownBuffers()) yield [modName ? `${modName}.${k}` : k, v];
+    }
+  }
+  /** This module's own buffers: [state dict name, tensor]. */
+  private *ownBuffers(): Generator<[string, Tensor]> {
+    for (const [k, v] of this.fields()) {
+      const name = this._buffers.get(k);
+      if (name !== undefined && v instanceof Tensor && !(v instanceof Parameter)) yield [name, v];
     }
   }
   buffers(): Tensor[] {
@@ -135,41 +157,49 @@ export abstract class Module {
     return this;
   }
 
-  /** Parameters and buffers by dotted name, as copies detached from the graph. */
+  /**
+   * Parameters and buffers by dotted name (`conv1.weight`, `bn.running_mean`), as PyTorch orders
+   * them: module by module, each one's parameters, then its buffers. The tensors are detached and
+   * share the model's values, as PyTorch's do.
+   */
   stateDict(): StateDict {
-    // As PyTorch orders it: module by module, each one's parameters, then its buffers.
-    const out: StateDict = new Map();
+    const out: StateDict = {};
     for (const [modName, m] of this.namedModules()) {
-      const fields = [...m.fields()].filter(([, v]) => v instanceof Tensor) as [string, Tensor][];
-      const own = [...fields.filter(([, v]) => v instanceof Parameter), ...fields.filter(([k, v]) => !(v instanceof Parameter) && m._buffers.has(k))];
-      for (const [k, t] of own) {
+      const params = [...m.fields()].filter((f): f is [string, Parameter] => f[1] instanceof Parameter);
+      for (const [k, t] of [...params, ...m.ownBuffers()]) {
         const key = modName ? `${modName}.${k}` : k;
-        if (!out.has(key)) out.set(key, t.detach());
+        if (!(key in out)) out[key] = t.detach();
       }
     }
     return out;
   }
 
-  /** Copies values in by name; with `strict`, missing or unexpected keys are an error. */
-  loadStateDict(state: StateDict | Record<string, Tensor>, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+  /**
+   * Copies values in by name, all or nothing: every key, shape and dtype is checked before the
+   * first value is copied. With `strict` (the default), missing or unexpected keys are an error.
+   * Takes a state dict (an object), a Map, or what `torch.load` read from a PyTorch file.
+   */
+  loadStateDict(state: StateDict | ReadonlyMap<string, Tensor>, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !own.has(k));
-    if (strict && (missingKeys.length || unexpectedKeys.length)) {
-      throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}:` +
-        (missingKeys.length ? ` Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.` : "") +
-        (unexpectedKeys.length ? ` Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.` : ""));
-    }
+    // PyTorch's order: missing keys, unexpected keys, then each mismatched entry.
+    const problems: string[] = [];
+    if (strict && missingKeys.length) problems.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(", ")}.`);
+    if (strict && unexpectedKeys.length) problems.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(", ")}.`);
+    const copies: [Tensor, Tensor][] = [];
     for (const [k, t] of own) {
       const src = entries.get(k);
-      if (!src) continue;
-      if (src.shape.join() !== t.shape.join()) {
-        throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}: size mismatch for ${k}: ` +
-          `copying a param with shape ${shapeStr(src.shape)} from checkpoint, the shape in current model is ${shapeStr(t.shape)}.`);
-      }
-      t._replace(ownedIn(src, t._perm));
+      if (src === undefined) continue;
+      if (!(src instanceof Tensor)) problems.push(`${k} is not a Tensor (got ${typeof src}).`);
+      else if (src.shape.join() !== t.shape.join()) {
+        problems.push(`size mismatch for ${k}: copying a param with shape ${shapeStr(src.shape)} from checkpoint, the shape in current model is ${shapeStr(t.shape)}.`);
+      } else if (src.dtype !== t.dtype) problems.push(`dtype mismatch for ${k}: the checkpoint holds ${src.dtype}, the model ${t.dtype}.`);
+      else copies.push([t, src]);
     }
+    if (problems.length) throw new RuntimeError(`Error(s) in loading state_dict for ${this.constructor.name}:\n\t${problems.join("\n\t")}`);
+    for (const [t, src] of copies) t._replace(ownedIn(src, t._perm));
     return { missingKeys, unexpectedKeys };
   }
 
