@@ -21,6 +21,7 @@ export type { ValuesIndices, IndexItem } from "./ops";
 export type { DimArg } from "./tensor/tensor";
 export * as nn from "./nn";
 export * as optim from "./optim";
+export { save, load, SerializationError, type Saveable } from "./serialization";
 
 /**
  * `torch.utils.data`: Dataset, TensorDataset, Subset, randomSplit, DataLoader, as PyTorch spells

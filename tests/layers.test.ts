@@ -23,6 +23,7 @@ const LAYERS: [name: string, rank: number, matches: (file: string) => boolean][]
   ["lib/nn", 5, (f) => f.startsWith("lib/nn/")],
   ["lib/optim", 5, (f) => f.startsWith("lib/optim/")],
   ["lib/data", 6, (f) => f.startsWith("lib/data/")],
+  ["lib/serialization", 6, (f) => f.startsWith("lib/serialization/")],
   ["lib/plot", 7, (f) => f.startsWith("lib/plot/")],
   ["lib/torch, lib/index", 8, (f) => f === "lib/torch" || f === "lib/index"],
   ["lib/train", 9, (f) => f.startsWith("lib/train/")],
