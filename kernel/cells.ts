@@ -40,17 +40,31 @@ export function cellPosition(maps: CellMaps, line: number, column: number): { li
 
 /**
  * Traceback lines for a runtime error: `Name: message`, the stack frames down to the first frame
- * outside user code (`stopAt`), cell positions as `In[3]:6:19`, then the failing cell line.
+ * outside user code (`stopAt`), cell positions as `In[3]:6:19`, then the failing cell line. Frames
+ * inside nnlab, its packages and Node (`library`: paths under the project root or a node_modules
+ * folder) are one line each run, naming the functions without machine paths:
+ * `    at nnlab (conv2d ← Conv2d.forward, 3 frames)`.
  */
-export function traceback(error: unknown, cells: ReadonlyMap<string, CellSource>, stopAt: string): string[] {
+export function traceback(error: unknown, cells: ReadonlyMap<string, CellSource>, stopAt: string, library: string): string[] {
   const { name, message } = describe(error);
   const stack = error instanceof Error && typeof error.stack === "string" ? error.stack : "";
   const frames: string[] = [];
+  let hidden: string[] = [];
+  const collapse = () => {
+    if (hidden.length === 0) return;
+    const names = [...new Set(hidden.filter((n) => n !== ""))].slice(0, 3);
+    frames.push(`    at nnlab (${names.length ? `${names.join(" ← ")}, ` : ""}${hidden.length} frame${hidden.length > 1 ? "s" : ""})`);
+    hidden = [];
+  };
   let first: { cell: CellSource; line: number; column: number } | undefined;
   for (const line of stack.split("\n")) {
     if (!/^\s+at /.test(line)) continue;
     if (line.includes(stopAt)) break;
-    if (line.includes("node:internal")) continue;
+    if (!/nnlab-cell-\d+\.js/.test(line) && (line.includes(library) || /node_modules|node:internal|\(native\)/.test(line))) {
+      hidden.push(/^\s+at (?:new )?([^\s(]+) \(/.exec(line)?.[1].replace(/^Object\./, "") ?? "");
+      continue;
+    }
+    collapse();
     frames.push(line.replace(/(nnlab-cell-\d+\.js):(\d+):(\d+)/g, (whole, file: string, l: string, c: string) => {
       const cell = cells.get(file);
       if (!cell) return whole;
@@ -60,6 +74,7 @@ export function traceback(error: unknown, cells: ReadonlyMap<string, CellSource>
       return `${cell.label}:${pos.line}:${pos.column}`;
     }));
   }
+  collapse();
   const lines = [`${name}: ${message}`, ...frames];
   if (first) {
     const text = first.cell.source.split("\n")[first.line - 1] ?? "";

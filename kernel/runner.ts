@@ -155,6 +155,8 @@ function readInput(promptText = "", options: InputOptions = {}): string {
 // ---- modules ---------------------------------------------------------------------------------
 
 const cwd = process.cwd();
+/** The compiled library and kernel: their frames are collapsed in tracebacks. */
+const LIBRARY_CODE = path.join(PROJECT_ROOT, "dist") + path.sep;
 const fromNotebook = createRequire(path.join(cwd, "__notebook__.js"));
 const fromProject = createRequire(path.join(PROJECT_ROOT, "package.json"));
 /** Local .ts files a cell imports, compiled by the checker (tslab's "side outputs"). */
@@ -303,7 +305,7 @@ async function execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
   } catch (e) {
     flushDisplays();
     const { name, message } = describe(e);
-    return { status: "error", ename: name, evalue: message, traceback: traceback(e, cells, __filename) };
+    return { status: "error", ename: name, evalue: message, traceback: traceback(e, cells, __filename, LIBRARY_CODE) };
   } finally {
     streams.flush();
     if (current === run) current = undefined;
@@ -329,7 +331,7 @@ function settle(run: CellRun, body: () => unknown): Promise<unknown> {
 function reportStray(kind: string, error: unknown): void {
   const run = current;
   if (run) run.unhandled.push(error);
-  else streams.write("stderr", lastId, `${kind}: ${traceback(error, cells, __filename).join("\n")}\n`);
+  else streams.write("stderr", lastId, `${kind}: ${traceback(error, cells, __filename, LIBRARY_CODE).join("\n")}\n`);
 }
 
 /**
