@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { serve } from "./rpc";
 import { PROJECT_ROOT } from "./prelude";
 import { TICK_FUNCTION, type CellMaps } from "./cells";
+import { constructorLines, habitDiagnostics, inspectPositions, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
 /** The parts of tslab 1.0.22's converter (dist/converter.js) the kernel uses; not in tslab's public typings. */
@@ -51,12 +52,31 @@ export interface Compiled {
 export interface CompileResult { ok: boolean; compiled?: Compiled; diagnostics: Diagnostic[] }
 
 const stage2Maps = new Map<string, CellMaps>();
+/** tslab's watch host and its latest program (for the checks and help in assist.ts). */
+let watchHost: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.BuilderProgram> | undefined;
+let builder: TS.BuilderProgram | undefined;
 const ts = loadTypeScriptWithSourceMaps();
 forwardPackageLookups(ts.sys, process.cwd(), PROJECT_ROOT);
 const tslab = require("tslab/dist/converter.js") as TslabConverterModule;
 const { printQuickInfo } = require("tslab/dist/inspect.js") as { printQuickInfo(info: QuickInfo): string };
 const converter = tslab.createConverter({ isJS: false });
 let declarations = "";
+const tslabAfterProgramCreate = watchHost!.afterProgramCreate!;
+watchHost!.afterProgramCreate = (b) => { builder = b; tslabAfterProgramCreate(b); };
+/** tslab's cell file and the line it puts before the cell's text (converter.js). */
+const CELL_FILE = path.join(process.cwd(), "__tslab__.ts").split(path.sep).join("/");
+const CELL_PREFIX = `export {};${ts.sys.newLine}`.length;
+
+/** The cell as tslab's program last saw it (after a convert, complete or inspect of it). */
+function currentCell(): Cell | undefined {
+  const file = builder?.getSourceFile(CELL_FILE);
+  return builder && file ? { ts, program: builder.getProgram(), file, offset: CELL_PREFIX } : undefined;
+}
+
+function position(code: string, offset: number): Diagnostic["start"] {
+  const before = code.slice(0, offset).split("\n");
+  return { offset, line: before.length - 1, character: before[before.length - 1].length };
+}
 
 /**
  * tslab's TypeScript module exposes read-only getters, so its exports cannot be patched; a
@@ -69,7 +89,7 @@ function loadTypeScriptWithSourceMaps(): typeof TS {
     __esModule: { value: true },
     createWatchCompilerHost: {
       value: (files: string[], options: TS.CompilerOptions, ...rest: unknown[]) =>
-        (real.createWatchCompilerHost as (...a: unknown[]) => unknown)(files, { ...options, inlineSourceMap: true }, ...rest),
+        (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(files, { ...options, inlineSourceMap: true }, ...rest)),
     },
     transpileModule: {
       value: (input: string, options: TS.TranspileOptions) => {
@@ -146,7 +166,9 @@ export function unitsToCodePoints(text: string, units: number): number {
 
 function compile(code: string): CompileResult {
   const r = converter.convert(declarations, code);
-  if (r.diagnostics.length > 0) return { ok: false, diagnostics: r.diagnostics };
+  const cell = currentCell();
+  const habits = cell ? habitDiagnostics(cell).map((h): Diagnostic => ({ start: position(code, h.start), messageText: h.message, code: 0 })) : [];
+  if (r.diagnostics.length > 0 || habits.length > 0) return { ok: false, diagnostics: [...habits, ...r.diagnostics] };
   const output = r.output ? stripMapComments(r.output) : undefined;
   return {
     ok: true,
@@ -178,18 +200,27 @@ const handlers = {
     const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
     const start = unitsToCodePoints(code, info.start);
     const end = unitsToCodePoints(code, info.end);
+    const cell = currentCell();
+    const matches = cell ? rankCompletions(cell, units, code.slice(info.start, units), info.candidates) : info.candidates;
     return {
       status: "ok",
-      matches: info.candidates,
+      matches,
       cursor_start: start,
       cursor_end: end,
-      metadata: { _jupyter_types_experimental: info.candidates.map((c) => ({ start, end, text: c, type: kinds.get(c) ?? "" })) },
+      metadata: { _jupyter_types_experimental: matches.map((c) => ({ start, end, text: c, type: kinds.get(c) ?? "" })) },
     };
   },
+  /** The signature and doc comment of the name under or before the cursor, or of the call whose parentheses it is in. */
   inspect(code: string, cursorPos: number) {
-    const info = converter.inspect(declarations, code, codePointsToUnits(code, cursorPos));
-    if (!info) return { status: "ok", found: false, data: {}, metadata: {} };
-    return { status: "ok", found: true, data: { "text/plain": printQuickInfo(info) }, metadata: {} };
+    for (const pos of inspectPositions(ts, code, codePointsToUnits(code, cursorPos))) {
+      const info = converter.inspect(declarations, code, pos);
+      if (!info) continue;
+      const cell = currentCell();
+      const [head, ...docs] = printQuickInfo(info).split("\n");
+      const text = [head, ...(cell ? constructorLines(cell, pos) : []), ...docs].join("\n");
+      return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
+    }
+    return { status: "ok", found: false, data: {}, metadata: {} };
   },
   /** "incomplete" when more lines could finish it, "invalid" for a syntax error more lines cannot fix. */
   isComplete(code: string) {

@@ -40,7 +40,7 @@ export function diagnosticTraceback(label: string, source: string, result: Compi
   const lines = source.split("\n");
   return result.diagnostics.flatMap((d) => {
     const where = d.fileName ? `${d.fileName}:${d.start.line + 1}:${d.start.character + 1}` : `${label}:${d.start.line + 1}:${d.start.character + 1}`;
-    const head = `${where} - error TS${d.code}: ${d.messageText}`;
+    const head = `${where} - error ${d.code ? `TS${d.code}` : "nnlab"}: ${d.messageText}`;
     if (d.fileName) return [head];
     return [head, `    ${lines[d.start.line] ?? ""}`, `    ${" ".repeat(d.start.character)}^`];
   });

@@ -16,6 +16,12 @@ function positiveInt(v: number, what: string, layer: string): number {
   return v;
 }
 
+/**
+ * Applies an affine transformation y = x·Wᵀ + b (PyTorch's `nn.Linear`).
+ * @param inFeatures size of each input sample; input shape (*, in_features)
+ * @param outFeatures size of each output sample; output shape (*, out_features)
+ * @param opts.bias learn an additive bias (default true)
+ */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -42,6 +48,15 @@ export interface Conv2dOptions {
   bias?: boolean;
 }
 
+/**
+ * Applies a 2-D convolution over an input of shape (N, C_in, H, W) (or (C_in, H, W)), giving
+ * (N, C_out, H_out, W_out) with H_out = ⌊(H + 2·padding − dilation·(kernel_size − 1) − 1) / stride⌋ + 1.
+ * @param inChannels number of channels in the input image
+ * @param outChannels number of channels produced by the convolution
+ * @param kernelSize size of the convolving kernel (a number or [kH, kW])
+ * @param opts stride (default 1), padding (default 0, or "same" / "valid"), dilation (default 1),
+ *   groups (default 1), bias (default true)
+ */
 export class Conv2d extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -84,6 +99,11 @@ export class Conv2d extends Module {
 
 export interface PoolOptions { stride?: Pair | null; padding?: Pair; }
 
+/**
+ * Applies 2-D max pooling: the maximum of each kernel_size window, input (N, C, H, W) → (N, C, H_out, W_out).
+ * @param kernelSize the size of the window (a number or [kH, kW])
+ * @param opts stride (default: kernelSize), padding (default 0)
+ */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly opts: PoolOptions = {}) { super(); }
   forward(x: Tensor): Tensor { return ops.maxPool2d(x, this.kernelSize, this.opts); }
@@ -92,38 +112,68 @@ export class MaxPool2d extends Module {
   }
 }
 
+/**
+ * Applies 2-D average pooling: the mean of each kernel_size window, input (N, C, H, W) → (N, C, H_out, W_out).
+ * @param kernelSize the size of the window (a number or [kH, kW])
+ * @param opts stride (default: kernelSize), padding (default 0), countIncludePad (default true)
+ */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly opts: PoolOptions & { countIncludePad?: boolean } = {}) { super(); }
   forward(x: Tensor): Tensor { return ops.avgPool2d(x, this.kernelSize, this.opts); }
   override extraRepr(): string { return `kernel_size=${this.kernelSize}, stride=${this.opts.stride ?? this.kernelSize}, padding=${this.opts.padding ?? 0}`; }
 }
 
+/** Applies the rectified linear unit element-wise: ReLU(x) = max(0, x). Any shape in, the same shape out. */
 export class ReLU extends Module { forward(x: Tensor): Tensor { return ops.relu(x); } }
+/**
+ * Applies LeakyReLU(x) = max(0, x) + negative_slope · min(0, x) element-wise. Any shape in, the same shape out.
+ * @param negativeSlope the slope for negative inputs (default 0.01)
+ */
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) { super(); }
   forward(x: Tensor): Tensor { return ops.leakyRelu(x, this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${pythonFloat(this.negativeSlope)}`; }
 }
+/** Applies Sigmoid(x) = 1 / (1 + exp(−x)) element-wise. Any shape in, the same shape out. */
 export class Sigmoid extends Module { forward(x: Tensor): Tensor { return ops.sigmoid(x); } }
+/** Applies the hyperbolic tangent element-wise. Any shape in, the same shape out. */
 export class Tanh extends Module { forward(x: Tensor): Tensor { return ops.tanh(x); } }
 
+/**
+ * Applies Softmax(xᵢ) = exp(xᵢ) / Σⱼ exp(xⱼ) along `dim`: the values along it are in [0, 1] and sum to 1.
+ * @param dim the dimension along which Softmax is computed
+ */
 export class Softmax extends Module {
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return ops.softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
+/**
+ * Applies log(Softmax(x)) along `dim`, computed stably.
+ * @param dim the dimension along which LogSoftmax is computed
+ */
 export class LogSoftmax extends Module {
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return ops.logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
 
+/**
+ * Flattens the dims from startDim to endDim into one: (N, C, H, W) → (N, C·H·W) by default.
+ * @param startDim first dim to flatten (default 1)
+ * @param endDim last dim to flatten (default −1)
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
   forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
 }
 
+/**
+ * During training, zeroes each element with probability p and scales the others by 1 / (1 − p);
+ * in eval mode it returns the input. Any shape in, the same shape out.
+ * @param p probability of an element to be zeroed (default 0.5)
+ */
 export class Dropout extends Module {
   constructor(readonly p = 0.5) {
     super();
@@ -133,6 +183,12 @@ export class Dropout extends Module {
   override extraRepr(): string { return `p=${pythonFloat(this.p)}, inplace=False`; }
 }
 
+/**
+ * Applies Batch Normalization over a 4-D input (N, C, H, W): y = (x − E[x]) / √(Var[x] + eps) · γ + β,
+ * with batch statistics in training (updating running_mean / running_var by `momentum`) and the running ones in eval.
+ * @param numFeatures C, the number of channels
+ * @param opts eps (default 1e-5), momentum (default 0.1), affine: learn γ and β (default true)
+ */
 export class BatchNorm2d extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
@@ -161,6 +217,10 @@ export class BatchNorm2d extends Module {
   }
 }
 
+/**
+ * A sequential container: `forward` passes the input through each module in order. `seq[i]` is the i-th module.
+ * @param layers the modules, in the order they are applied
+ */
 export class Sequential extends Module {
   /** `seq[0]`, `seq[-1]`: the layer at that position (as `seq.at(i)`; out of range is an IndexError). */
   readonly [index: number]: Module;
@@ -192,7 +252,14 @@ abstract class Loss extends Module {
   forward(input: Tensor, target: Tensor): Tensor { return this.loss(input, target, this.opts); }
 }
 
+/**
+ * The cross entropy between logits (N, C) and class indices (N) (int64, 0 ≤ target < C):
+ * log_softmax then negative log likelihood. Reduction "mean" (default), "sum" or "none".
+ */
 export class CrossEntropyLoss extends Loss { protected loss = ops.crossEntropy; }
+/** The negative log likelihood of log-probabilities (N, C) at class indices (N). Reduction "mean" (default), "sum" or "none". */
 export class NLLLoss extends Loss { protected loss = ops.nllLoss; }
+/** The mean squared error between input and target of the same shape. Reduction "mean" (default), "sum" or "none". */
 export class MSELoss extends Loss { protected loss = ops.mseLoss; }
+/** Binary cross entropy on logits (a sigmoid and BCELoss in one, stably), input and target of the same shape. Reduction "mean" (default), "sum" or "none". */
 export class BCEWithLogitsLoss extends Loss { protected loss = ops.binaryCrossEntropyWithLogits; }
