@@ -21,3 +21,14 @@ export class TorchTypeError extends TorchError {}
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+/**
+ * Throws ValueError when an options object has a key `known` does not list (a typo such as
+ * `batch_size` would otherwise be ignored without a word), naming the known ones.
+ */
+export function checkOptions(opts: object | undefined, known: readonly string[], where: string): void {
+  const unknown = Object.keys(opts ?? {}).filter((k) => !known.includes(k));
+  if (unknown.length) {
+    throw new ValueError(`${where}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => `'${k}'`).join(", ")}; the options are ${known.join(", ")}`);
+  }
+}

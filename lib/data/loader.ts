@@ -6,7 +6,7 @@
  * Batches are made when asked for and not kept.
  */
 import { inspect } from "node:util";
-import { ValueError } from "../errors";
+import { checkOptions, ValueError } from "../errors";
 import { randperm } from "../tensor/random";
 import type { Collated } from "./collate";
 import { batchOf, isMapDataset, type MapDataset } from "./dataset";
@@ -29,6 +29,7 @@ export class DataLoader<S, B = Collated<S>> implements Iterable<B>, AsyncIterabl
   readonly collateFn: ((samples: S[]) => B) | undefined;
 
   constructor(readonly dataset: MapDataset<S>, opts: DataLoaderOptions<S, B> = {}) {
+    checkOptions(opts, ["batchSize", "shuffle", "dropLast", "collateFn"], "DataLoader");
     if (!isMapDataset(dataset)) {
       throw new ValueError("DataLoader: expected a dataset, an object with a whole-number `length` and a `getItem(index)` method " +
         `(datasets.MNIST, TensorDataset, a class extending data.Dataset, or your own), got ${inspect(dataset, { depth: 0 })}`);

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../errors";
+import { checkOptions, RuntimeError } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { callable } from "./callable";
 import type { Collated } from "./collate";
@@ -78,6 +78,7 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
 
   constructor(opts: MNISTOptions<X> = {}) {
     super();
+    checkOptions(opts, ["root", "train", "transform", "targetTransform", "download"], "MNIST");
     this.train = opts.train ?? true;
     this.root = opts.root;
     this.transform = opts.transform;

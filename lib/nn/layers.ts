@@ -1,7 +1,7 @@
 /** Layers: each holds its state and its forward is one call into the functional ops. */
 import * as ops from "../ops";
 import { pair, type Padding, type Pair } from "../ops/conv";
-import { IndexError, ValueError } from "../errors";
+import { checkOptions, IndexError, ValueError } from "../errors";
 import { indexable } from "../tensor/indexable";
 import { pythonFloat } from "../tensor/print";
 import * as creation from "../tensor/creation";
@@ -67,6 +67,7 @@ export class Conv2d extends Module {
   readonly groups: number;
   constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
     super();
+    checkOptions(opts, ["stride", "padding", "dilation", "groups", "bias"], "Conv2d");
     this.groups = positiveInt(opts.groups ?? 1, "groups", "Conv2d");
     positiveInt(inChannels, "in_channels", "Conv2d");
     positiveInt(outChannels, "out_channels", "Conv2d");

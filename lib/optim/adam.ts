@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ValueError } from "../errors";
+import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; }
@@ -8,6 +8,7 @@ type H = Required<AdamOptions>;
 /** torch.optim.Adam: m, v moments with bias correction; p −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). */
 export class Adam extends Optimizer<H> {
   constructor(params: Params<H>, opts: AdamOptions = {}) {
+    checkOptions(opts, ["lr", "betas", "eps", "weightDecay"], "Adam");
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...definedOnly(opts) } as H, (hp) => {
       checkNonNegative(hp.lr, "learning rate");
       checkNonNegative(hp.eps, "epsilon value");

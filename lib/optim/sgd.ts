@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { ValueError } from "../errors";
+import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; }
@@ -8,6 +8,7 @@ type H = Required<SGDOptions>;
 /** torch.optim.SGD: g += wd·p; buf = μ·buf + (1−τ)·g (buf = g at the first step); g = nesterov ? g + μ·buf : buf; p −= lr·g. */
 export class SGD extends Optimizer<H> {
   constructor(params: Params<H>, opts: SGDOptions) {
+    checkOptions(opts, ["lr", "momentum", "dampening", "nesterov", "weightDecay"], "SGD");
     if (opts?.lr === undefined) throw new ValueError("SGD: required optimization parameter lr is missing; pass { lr: 0.01 }");
     super(params, { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0, ...definedOnly(opts) } as H, (hp) => {
       checkNonNegative(hp.lr, "learning rate");

@@ -1,4 +1,7 @@
 import { before, test } from "node:test";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import assert from "node:assert/strict";
 import { data, datasets, DataLoader, enumerate, Image, TensorDataset, transforms } from "../../lib/data";
 import { torch } from "../../lib/index";
@@ -137,4 +140,18 @@ test("DataLoader, Subset and randomSplit take any object with length and getItem
   assert.deepEqual([a.length, b.length], [3, 2]);
   assert.throws(() => new DataLoader({ length: 3 } as never), /expected a dataset, an object with a whole-number `length` and a `getItem\(index\)` method/);
   assert.throws(() => new DataLoader([1, 2, 3] as never), /getItem/);
+});
+
+test("datasets.MNIST({ root }) reads the IDX files there or says why not; unknown options are refused with the known ones", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "nnlab-mnist-"));
+  assert.throws(() => datasets.MNIST({ root, train: false }), /MNIST: dataset not found: no t10k-images-idx3-ubyte \(or t10k-images-idx3-ubyte\.gz\) in /);
+  fs.mkdirSync(path.join(root, "MNIST", "raw"), { recursive: true });
+  const bundled = datasets.MNIST({ train: false }).files;
+  for (const file of [bundled.images, bundled.labels]) fs.copyFileSync(file, path.join(root, "MNIST", "raw", path.basename(file)));
+  const fromRoot = datasets.MNIST({ root, train: false });
+  assert.equal(path.dirname(fromRoot.files.images), path.join(root, "MNIST", "raw"));
+  assert.equal(fromRoot.length, 10000);
+  assert.throws(() => datasets.MNIST({ root, train: false, downlaod: true } as never),
+    { name: "ValueError", message: "MNIST: unknown option 'downlaod'; the options are root, train, transform, targetTransform, download" });
+  assert.throws(() => new DataLoader(fromRoot, { batch_size: 64 } as never), /DataLoader: unknown option 'batch_size'; the options are batchSize, shuffle, dropLast, collateFn/);
 });

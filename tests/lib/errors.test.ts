@@ -86,3 +86,10 @@ test("optimizers validate their hyper-parameters", () => {
 test("a nested array that is not rectangular", () => {
   throwsWith(() => torch.tensor([[1, 2], [3]]), torch.ValueError, "rectangular");
 });
+
+test("unknown option keys are refused with the known ones, never ignored", () => {
+  const params = new nn.Linear(1, 1).parameters();
+  assert.throws(() => new torch.optim.SGD(params, { lr: 0.1, weight_decay: 1e-4 } as never), { name: "ValueError", message: "SGD: unknown option 'weight_decay'; the options are lr, momentum, dampening, nesterov, weightDecay" });
+  assert.throws(() => new torch.optim.Adam(params, { learningRate: 1 } as never), /Adam: unknown option 'learningRate'/);
+  assert.throws(() => new nn.Conv2d(1, 1, 3, { kernel_size: 3 } as never), /Conv2d: unknown option 'kernel_size'; the options are stride, padding, dilation, groups, bias/);
+});
