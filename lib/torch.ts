@@ -44,8 +44,9 @@ export const bool: DType = "bool";
 
 /**
  * Starts the fastest compute backend available (CUDA through tfjs-node-gpu, TensorFlow through
- * tfjs-node, else the embedded wasm backend). The kernel awaits it before the first cell; scripts
- * should `await torch.ready()` once at the top (until then, tensors run on the slow pure-JS backend).
+ * tfjs-node, else the embedded wasm backend). The kernel and the package's ES module entry await it
+ * for you; a CommonJS script calls `await torch.ready()` once at the top (until then, making a
+ * tensor is an error that says so).
  */
 export async function ready(opts: BackendOptions = {}): Promise<BackendInfo> {
   const info = await initBackend(opts);
