@@ -1,18 +1,21 @@
 /**
  * SVG to PNG in process with resvg (a prebuilt binary shipped as an npm package, no browser).
- * The font comes from the `source-sans` package and system fonts are never loaded, so text renders
- * the same on a machine without any fonts installed.
+ * The font is Source Sans 3 from the package's own fonts/ folder (see fonts/README.md) and system
+ * fonts are never loaded, so text renders the same on a machine without any fonts installed.
  */
+import * as path from "node:path";
 import type { Resvg, ResvgRenderOptions } from "@resvg/resvg-js";
 
 export const FONT_FAMILY = "Source Sans 3";
+/** <package>/fonts, from dist/lib/display/. */
+const FONT_DIR = path.resolve(__dirname, "..", "..", "..", "fonts");
 
 let options: ResvgRenderOptions["font"] | undefined;
 let ResvgClass: typeof Resvg | undefined;
 
 function fontOptions(): ResvgRenderOptions["font"] {
   return options ??= {
-    fontFiles: ["Regular", "Bold", "It"].map((style) => require.resolve(`source-sans/TTF/SourceSans3-${style}.ttf`)),
+    fontFiles: ["Regular", "Bold", "It"].map((style) => path.join(FONT_DIR, `SourceSans3-${style}.ttf`)),
     loadSystemFonts: false,
     defaultFontFamily: FONT_FAMILY,
     sansSerifFamily: FONT_FAMILY,
