@@ -103,15 +103,25 @@ export class LiveChart implements Displayable, Flushable {
   chart(): Chart {
     const max = this.options.maxPoints ?? 1000;
     const { x: _x, budget: _b, maxPoints: _m, ...chartOptions } = this.options;
-    // Before the first point: one empty series, so the axes and title show.
-    const series = this.series.size ? [...this.series] : [[this.options.yTitle ?? "value", { x: [], y: [] }] as const];
-    const drawn = series.map(([name, s]) => [name, downsample(s.x, s.y, max)] as const);
+    if (this.series.size === 0) return this.emptyChart(chartOptions);
+    const drawn = [...this.series].map(([name, s]) => [name, downsample(s.x, s.y, max)] as const);
     return line({
       ...chartOptions,
       xTitle: this.options.xTitle ?? this.xField ?? "point",
       x: Object.fromEntries(drawn.map(([name, [xs]]) => [name, xs])),
       y: Object.fromEntries(drawn.map(([name, [, ys]]) => [name, ys])),
     });
+  }
+
+  /**
+   * Before the first point: the title and empty axes over 0–1, as matplotlib draws an empty plot.
+   * Axis titles only where given (no made-up names); the fixed domains spare vega-embed its
+   * "Infinite extent" warnings, which scales over no data log in the browser's console.
+   */
+  private emptyChart(chartOptions: ChartOptions): Chart {
+    const axis = (field: string, title: string | undefined) => ({ field, type: "quantitative", title: title ?? null, scale: { domain: [0, 1] } });
+    const encoding = { x: axis("x", this.options.xTitle ?? this.options.x), y: axis("y", this.options.yTitle) };
+    return line({ ...chartOptions, y: [], spec: { encoding, ...chartOptions.spec } });
   }
 
   private describe(): string {

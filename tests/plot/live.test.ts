@@ -65,3 +65,26 @@ test("downsample averages equal chunks down to at most maxPoints", () => {
   assert.deepEqual(downsample([0, 1, 2, 3, 4], [10, 20, 30, 40, 50], 2), [[1, 3.5], [20, 45]]);
   assert.deepEqual(downsample([0, 1], [5, 6], 2), [[0, 1], [5, 6]]);
 });
+
+test("an empty live chart: its title, untitled axes over 0–1, and no vega warning about infinite extents", async () => {
+  const { sink } = recordingSink();
+  setDisplaySink(sink);
+  try {
+    const empty = live({ title: "test accuracy (%)" }).chart();
+    const texts = svgTexts(empty.toSVG());
+    assert.deepEqual(texts.filter((t) => /[a-z]/.test(t)), ["test accuracy (%)"], "no made-up axis names such as value/point");
+    assert.ok(texts.includes("1.0"), texts.join("|"));
+    assert.ok(svgTexts(live({ x: "epoch", yTitle: "accuracy" }).chart().toSVG()).includes("epoch"), "titles given up front are shown");
+    // What vega-embed does in the browser: compile and run the spec with vega's logger at Warn.
+    const vega = await import("vega"), vegaLite = await import("vega-lite");
+    const warnings: string[] = [];
+    const logger = vega.logger(vega.Warn);
+    logger.warn = (...args: readonly unknown[]) => { warnings.push(args.join(" ")); return logger; };
+    const view = new vega.View(vega.parse(vegaLite.compile(structuredClone(empty.spec)).spec), { renderer: "none", logger });
+    await view.runAsync();
+    view.finalize();
+    assert.deepEqual(warnings.filter((w) => /Infinite extent/.test(w)), []);
+  } finally {
+    setDisplaySink(consoleSink);
+  }
+});
