@@ -31,6 +31,7 @@ export function kernelInfo(): Content {
       codemirror_mode: { mode: "typescript", name: "javascript", typescript: true },
     },
     banner: `nnlab: TypeScript ${TYPESCRIPT_VERSION} with torch, nn, F, optim preloaded`,
+    debugger: false, // protocol 5.5's field: no debug_request support (kernel.json's metadata says so too)
   };
 }
 
