@@ -36,19 +36,23 @@ function processesUnder(dir: string): string[] {
   return found;
 }
 
-/** Resident memory in MB of the kernel process that Jupyter started with `kernel-<id>.json`. */
-function kernelRssMb(kernelId: string): number {
+/** Resident memory in MB of the one process `matches` picks (by its pid and command line). */
+function rssMb(what: string, matches: (pid: string, cmdline: string) => boolean): number {
   for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`kernel-${kernelId}.json`)) continue;
+      if (!matches(pid, readFileSync(`/proc/${pid}/cmdline`, "utf8"))) continue;
       const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
       return Math.round(kb / 1024);
     } catch {
       // gone meanwhile
     }
   }
-  throw new Error(`no process for kernel ${kernelId}`);
+  throw new Error(`no process for ${what}`);
 }
+/** The kernel process Jupyter started with `kernel-<id>.json`. */
+const kernelRssMb = (id: string) => rssMb(`kernel ${id}`, (_, cmdline) => cmdline.includes(`kernel-${id}.json`));
+/** The student's notebook server: jupyterhub-singleuser, working in the student's home. */
+const serverRssMb = (home: string) => rssMb(`server in ${home}`, (pid, cmdline) => cmdline.includes("jupyterhub-singleuser") && readlinkSync(`/proc/${pid}/cwd`) === home);
 
 async function hubApi(url: string, method: string, pathname: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const r = await fetch(`${url}hub/api/${pathname}`, {
@@ -143,8 +147,8 @@ test("JupyterHub: six students log in, get their own server with the nnlab kerne
     const reply = await future.done;
     // Idle: the cell done and a moment for the workers to settle, as a student's kernel sits between cells.
     await new Promise((r) => setTimeout(r, 2000));
-    const idleMb = kernelRssMb(kernel.id);
-    const result = { name, kernelName: kernel.name, status: reply.content.status, printed, idleMb };
+    const idleMb = kernelRssMb(kernel.id), serverMb = serverRssMb(path.join(dir, "home", name));
+    const result = { name, kernelName: kernel.name, status: reply.content.status, printed, idleMb, serverMb };
     await session.shutdown();
     sessions.dispose();
     kernelManager.dispose();
@@ -157,7 +161,7 @@ test("JupyterHub: six students log in, get their own server with the nnlab kerne
     assert.equal(r.status, "ok");
     assert.match(r.printed, /^tensor\(\[\[\[\[.*\]\]\]\]\)\n$/s);
     assert.deepEqual(r.printed.match(/\d+(?=\.)/g)!.map(Number), [4 * k, 8 * k, 9 * k, 8 * k], `${r.name}'s own answer: ${r.printed}`);
-    t.diagnostic(`${r.name}: idle kernel RSS ${r.idleMb} MB after the lecture cell`);
+    t.diagnostic(`${r.name}: idle kernel RSS ${r.idleMb} MB after the lecture cell; notebook server ${r.serverMb} MB`);
   }
 
   // Shut down: each server through the API, then the hub, which stops its proxy.
