@@ -5,7 +5,8 @@ this machine, the nnlab kernel as everyone's default.
 
     sudo npm install -g nnlab && sudo nnlab install --prefix /usr/local   # the kernelspec, for every user
     printf 'ada\\nalan\\ngrace\\n' > students.txt                          # the class list, one login per line
-    NNLAB_CLASS_PASSWORD=... jupyterhub -f deploy/jupyterhub_config.py    # then open http://127.0.0.1:8000
+    NNLAB_CLASS_LIST=students.txt NNLAB_CLASS_PASSWORD=... \\
+      jupyterhub -f "$(npm root -g)/nnlab/deploy/jupyterhub_config.py"     # then open http://127.0.0.1:8000
 
 As written it is the try-it-on-one-machine setup that tests/hub/hub.test.ts runs: the hub and its
 proxy listen on loopback only, students log in with the class password (DummyAuthenticator), and

@@ -3,7 +3,7 @@
  * browser of its own. Every page records what a person's console would show: uncaught errors,
  * console errors and warnings.
  */
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -53,6 +53,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     async close() {
       await context.close();
       await browser?.close();
+      rmSync(profile, { recursive: true, force: true });
     },
   };
 }

