@@ -3,6 +3,8 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { getThreadsCount, setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import type { Worker } from "node:worker_threads";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { closeKernelPool, setKernelThreads } from "./wasm/simd";
 
 const wasmFactory = tf.engine().registryFactory["wasm"];
 // The .wasm binaries sit next to the package's node bundle; load them from disk, never the network.
@@ -36,6 +38,7 @@ export async function startWasm(threads: number): Promise<number> {
   removeWasm();
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", threads > 1);
   setThreadsCount(threads);
+  setKernelThreads(threads);
   const cpus = os.cpus;
   const createObjectURL = URL.createObjectURL;
   os.cpus = () => {
@@ -59,6 +62,7 @@ export async function startWasm(threads: number): Promise<number> {
 export function removeWasm(): void {
   startedFor = undefined;
   if (tf.engine().registry["wasm"] === undefined) return;
+  closeKernelPool(tf.engine().registry["wasm"] as BackendWasm);
   tf.removeBackend("wasm");
   tf.registerBackend("wasm", wasmFactory.factory, wasmFactory.priority);
 }

@@ -1,13 +1,21 @@
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { KernelPool } from "../kernel-pool";
 import { plainMemoryWasm, sharedMemoryWasm } from "./kernels.generated";
 
-/** nnlab's own kernels (kernels.as); pointers are byte offsets into the wasm backend's heap. */
+/** nnlab's own kernels (kernels.as, gemm.as); pointers are byte offsets into the wasm backend's heap. */
 export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
   addBias(x: number, bias: number, out: number, rows: number, c: number): void;
   sumRows(x: number, out: number, block: number, rows: number, c: number): void;
-  col2im(cols: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
-    kh: number, kw: number, sh: number, sw: number, dh: number, dw: number, pt: number, pl: number): void;
+  /** gemm.as: rows [r0, r1) of (image, output row), columns [c0, c1); bias 0 for none. */
+  convForward(x: number, w: number, bias: number, y: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, relu: number, r0: number, r1: number, c0: number, c1: number): void;
+  /** gemm.as: the sum over images [b0, b1) for filter rows [k0, k1) and columns [c0, c1). */
+  convFilterGrad(x: number, dy: number, dw: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, b0: number, b1: number, k0: number, k1: number, c0: number, c1: number): void;
+  /** gemm.as: images [b0, b1) of the padded dx; cols is ow * kh * kw * cin floats of scratch. */
+  convInputGrad(dy: number, wT: number, dx: number, cols: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
+    kh: number, kw: number, sh: number, sw: number, b0: number, b1: number): void;
 }
 
 interface EmscriptenMemory {
@@ -22,20 +30,47 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-const instances = new WeakMap<object, SimdKernels>();
+interface Instance {
+  kernels: SimdKernels;
+  pool: KernelPool;
+}
+const instances = new WeakMap<object, Instance>();
+let poolThreads = 1;
 
-/** The kernels instantiated over this backend's memory (once per backend; a few microseconds). */
-export function simdKernels(backend: BackendWasm): SimdKernels {
+/** Threads for the kernel pools made from now on (used where the backend's memory is shared, i.e. its threaded build). */
+export function setKernelThreads(threads: number): void {
+  poolThreads = threads;
+}
+
+/** The kernels instantiated over this backend's memory, and their thread pool (once per backend). */
+function instance(backend: BackendWasm): Instance {
   const module = backend.wasm as unknown as EmscriptenMemory;
-  let kernels = instances.get(module);
-  if (kernels === undefined) {
+  let found = instances.get(module);
+  if (found === undefined) {
     const memory = module.wasmMemory ?? module.asm?.memory;
     if (memory === undefined) throw new Error("the tfjs wasm module exposes no memory; nnlab's kernels need tfjs-backend-wasm 4.22");
-    const bytes = Buffer.from(module.wasmMemory !== undefined ? sharedMemoryWasm : plainMemoryWasm, "base64");
-    kernels = new wasmApi.Instance(new wasmApi.Module(bytes), { env: { memory } }).exports as unknown as SimdKernels;
-    instances.set(module, kernels);
+    const shared = module.wasmMemory !== undefined;
+    const compiled = new wasmApi.Module(Buffer.from(shared ? sharedMemoryWasm : plainMemoryWasm, "base64"));
+    const kernels = new wasmApi.Instance(compiled, { env: { memory } }).exports as unknown as SimdKernels;
+    found = { kernels, pool: new KernelPool(kernels, compiled, memory, shared ? poolThreads : 1) };
+    instances.set(module, found);
   }
-  return kernels;
+  return found;
+}
+
+export function simdKernels(backend: BackendWasm): SimdKernels {
+  return instance(backend).kernels;
+}
+
+export function kernelPool(backend: BackendWasm): KernelPool {
+  return instance(backend).pool;
+}
+
+/** Ends the pool's worker threads of this backend (before the backend goes). */
+export function closeKernelPool(backend: BackendWasm): void {
+  const module = backend.wasm as unknown as EmscriptenMemory;
+  instances.get(module)?.pool.close();
+  instances.delete(module);
 }
 
 /** Byte offset of a tensor's data in the wasm heap. */

@@ -1,6 +1,9 @@
 // AssemblyScript source of nnlab's own wasm kernels (compiled by generate.ts into kernels.generated.ts).
 // The module imports the tfjs wasm backend's memory and works in place on its tensors: it must own
 // no memory of its own (no static data, no runtime), so pointers are byte offsets into that heap.
+import { addRun } from "./runs";
+
+export { convForward, convFilterGrad, convInputGrad } from "./gemm";
 
 // dx of a 2x2 / stride 2 max pool over x (N, H, W, C), NHWC, float32: each window's gradient goes to
 // its first maximum (cpu backend / PyTorch rule; a window of NaN / -Infinity gets none). Writes all
@@ -61,41 +64,6 @@ function route1(a: f32, b: f32, c: f32, d: f32, g: f32, dx: usize, cs: usize, ro
   store<f32>(dx + row + cs, where == 3 ? g : 0);
 }
 
-// dx (N, H, W, C) = sum of the columns (N, OH, OW, KH, KW, C) at the input positions their taps read:
-// the col2im half of a conv's input gradient (the other half is dy . W^T as one GEMM).
-// Pads and dilations as in the forward conv; dx is zeroed first.
-export function col2im(cols: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32,
-                       kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, pt: i32, pl: i32): void {
-  const cs = (<usize>c) << 2;
-  memory.fill(dx, 0, (<usize>n) * (<usize>h) * (<usize>w) * cs);
-  let col = cols;
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < oh; i++) {
-      for (let j = 0; j < ow; j++) {
-        for (let y = 0; y < kh; y++) {
-          const ih = i * sh + y * dh - pt;
-          if (ih >= 0 && ih < h) {
-            const image = (<usize>(b * h + ih)) * (<usize>w);
-            if (dw == 1) {
-              // Consecutive taps read consecutive pixels: one run over the valid ones.
-              const left = j * sw - pl;
-              const x0 = left < 0 ? -left : 0;
-              const x1 = min(kw, w - left);
-              if (x1 > x0) addRun(dx + (image + <usize>(left + x0)) * cs, col + (<usize>(y * kw + x0)) * cs, (x1 - x0) * c);
-            } else {
-              for (let x = 0; x < kw; x++) {
-                const iw = j * sw + x * dw - pl;
-                if (iw >= 0 && iw < w) addRun(dx + (image + <usize>iw) * cs, col + (<usize>(y * kw + x)) * cs, c);
-              }
-            }
-          }
-        }
-        col += (<usize>(kh * kw)) * cs;
-      }
-    }
-  }
-}
-
 // out (R, C) = x (R, C) + bias (C): the shipped Add takes a slow path for this broadcast.
 export function addBias(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
   const cs = (<usize>c) << 2;
@@ -123,18 +91,5 @@ export function sumRows(x: usize, out: usize, block: usize, rows: i32, c: i32): 
     const r1 = min(rows, r0 + 256);
     for (let r = r0; r < r1; r++) addRun(block, x + (<usize>r) * cs, c);
     addRun(out, block, c);
-  }
-}
-
-// dst[0, len) += src[0, len), float32.
-function addRun(dst: usize, src: usize, len: i32): void {
-  let k = 0;
-  for (; k + 4 <= len; k += 4) {
-    const at = (<usize>k) << 2;
-    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
-  }
-  for (; k < len; k++) {
-    const at = (<usize>k) << 2;
-    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
   }
 }
