@@ -26,14 +26,14 @@ export function inputGradByConv({ inputs: { dy, filter }, backend }: Args, info:
 }
 
 /**
- * nnlab's tiled kernel when it fits (no dilation, >= 4 taps per output pixel): dy . W^T for one output
- * row at a time, added into the pixels the taps read; the conv above (which multiplies padding: the
- * lecture's conv2 1.9 ms against 0.6 ms) for dilated filters.
+ * nnlab's tiled kernel when it fits (no dilation): each output pixel's dy . W^T added into the pixels
+ * its taps read; the conv above (which multiplies padding: the lecture's conv2 1.9 ms against 0.6 ms)
+ * for dilated filters.
  */
 function conv2dBackpropInput(args: Args): TensorInfo {
   const { inputs: { dy, filter }, backend } = args;
   const info = convGeometry(Conv2DBackpropInput, args.attrs.inputShape, filter.shape, args.attrs, false);
-  if (tiledConvFits(info, info.filterHeight * info.filterWidth * info.inChannels) && dy.dtype === "float32") {
+  if (tiledConvFits(info, 4) && dy.dtype === "float32") {
     return convInputGrad(backend, dy, filter, info);
   }
   return inputGradByConv(args, info);

@@ -33,6 +33,7 @@ const FN = 5; // index into KERNEL_NAMES
 const ARGC = 6;
 const NVARY = 7;
 const NPARTS = 8;
+const WORKER_PARTS = 9; // parts run by workers since the pool started (for the tests)
 const INT_SLOTS = 16;
 const MAX_ARGS = 24;
 const MAX_VARY = 4;
@@ -54,7 +55,7 @@ export function control(buffer: SharedArrayBuffer): Control {
 }
 
 /** Claims and runs parts of job `generation` until none are left (caller and workers alike). */
-export function claimParts(c: Control, kernels: SimdKernels, generation: number): void {
+export function claimParts(c: Control, kernels: SimdKernels, generation: number, worker: boolean): void {
   for (;;) {
     const claim = Atomics.load(c.ints, CLAIM);
     const part = claim & 0xffff;
@@ -65,6 +66,7 @@ export function claimParts(c: Control, kernels: SimdKernels, generation: number)
     } catch {
       Atomics.store(c.ints, FAILED, 1);
     }
+    if (worker) Atomics.add(c.ints, WORKER_PARTS, 1);
     Atomics.add(c.ints, DONE, 1);
     Atomics.notify(c.ints, DONE);
   }
@@ -86,7 +88,7 @@ export function serve(c: Control, kernels: SimdKernels): void {
     Atomics.wait(c.ints, SEQ, seen);
     if (Atomics.load(c.ints, STOP) !== 0) return;
     seen = Atomics.load(c.ints, SEQ);
-    claimParts(c, kernels, Atomics.load(c.ints, CLAIM) >>> 16);
+    claimParts(c, kernels, Atomics.load(c.ints, CLAIM) >>> 16, true);
   }
 }
 
@@ -112,6 +114,11 @@ export class KernelPool {
     return this.workers.length + 1;
   }
 
+  /** Parts the workers ran since the pool started. */
+  get workerParts(): number {
+    return Atomics.load(this.control.ints, WORKER_PARTS);
+  }
+
   run(job: Job): void {
     if (this.workers.length === 0 || job.parts.length === 1) {
       for (const values of job.parts) (this.kernels[job.fn] as (...a: number[]) => void)(...withValues(job, values));
@@ -134,7 +141,7 @@ export class KernelPool {
     Atomics.store(ints, CLAIM, this.generation << 16);
     Atomics.add(ints, SEQ, 1);
     Atomics.notify(ints, SEQ);
-    claimParts(this.control, this.kernels, this.generation);
+    claimParts(this.control, this.kernels, this.generation, false);
     for (let done = Atomics.load(ints, DONE); done < job.parts.length; done = Atomics.load(ints, DONE)) {
       Atomics.wait(ints, DONE, done, 10);
     }

@@ -80,24 +80,23 @@ export function convFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorIn
   });
 }
 
-/** dx (N, H, W, Cin) from dy (N, OH, OW, Cout) and filter (KH, KW, Cin, Cout); parts of 8 images, each with its scratch. */
+/** dx (N, H, W, Cin) from dy (N, OH, OW, Cout) and filter (KH, KW, Cin, Cout), in parts of 8 images. */
 export function convInputGrad(backend: BackendWasm, dy: TensorInfo, filter: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const { top, bottom, left, right } = info.padInfo;
   const [hp, wp] = [info.inHeight + top + bottom, info.inWidth + left + right];
-  const colsPerPart = info.outWidth * kh * kw * cin;
+  const k = kh * kw * cin;
   return withScope(backend, (s) => {
-    const wT = s.transpose(s.reshape(filter, [kh * kw * cin, cout]), [1, 0]); // (Cout, KH*KW*Cin)
-    const dx = backend.makeOutput([info.batchSize, hp, wp, cin], "float32");
-    const batches = ranges(info.batchSize, 8);
-    const cols = s.own(backend.makeOutput([batches.length * colsPerPart], "float32"));
     const at = pointer(backend);
+    // (Cout, KH*KW*Cin), and the 3 floats past its end that a last 4-column tile reads.
+    const wT = s.own(backend.makeOutput([cout * k + 3], "float32"));
+    simdKernels(backend).transpose(at(filter), at(wT), k, cout);
+    const dx = backend.makeOutput([info.batchSize, hp, wp, cin], "float32");
     kernelPool(backend).run({
       fn: "convInputGrad",
-      args: [at(dy), at(wT), at(dx), at(cols), hp, wp, cin, info.outHeight, info.outWidth, cout,
-        kh, kw, info.strideHeight, info.strideWidth, 0, info.batchSize],
-      vary: [3, 14, 15],
-      parts: batches.map(([b0, b1], i) => [at(cols) + 4 * i * colsPerPart, b0, b1]),
+      args: [at(dy), at(wT), at(dx), hp, wp, cin, info.outHeight, info.outWidth, cout, kh, kw, info.strideHeight, info.strideWidth, 0, info.batchSize],
+      vary: [13, 14],
+      parts: ranges(info.batchSize, 8),
     });
     if (hp === info.inHeight && wp === info.inWidth) return dx;
     s.own(dx);

@@ -10,14 +10,16 @@
 // row), a filter gradient walks the input at the forward stride (a segment per output row, a group
 // per image), and a plain matrix product is one segment with stepA = 4.
 //
-// Columns come in tiles of 8; a remainder of 1-7 columns is covered by a tile that overlaps the one
-// before it (computing some columns twice, with identical results), so at least 4 columns are needed
-// and nothing is read or written outside a tensor. A last row tile with fewer than 4 rows repeats
-// its last row the same way.
-import { addRun } from "./runs";
+// Columns come in tiles of 8. Where a tile overwrites its outputs, a remainder of 1-7 columns is
+// covered by a tile that overlaps the one before it (computing some columns twice, with identical
+// results), so at least 4 columns are needed and nothing is read or written outside a tensor; where
+// it adds to them (the input gradient), the last tile stores only its first `lanes` columns. A last
+// row tile with fewer than 4 rows computes its last row again and stores it once: a row whose output
+// pointer is 0 is not stored.
 
-/** Epilogue flag of a tile: ReLU after the bias. */
-const RELU = 1;
+// Epilogue flags of a tile; bits 4-6 hold how many of a 4-column tile's columns to store (0: all).
+const RELU = 1; // ReLU after the bias
+const ACCUMULATE = 2; // add to what the output holds
 
 // Multiply and add. Relaxed SIMD's fused f32x4.relaxed_madd (V8 enables it with
 // --experimental-wasm-relaxed-simd, also through v8.setFlagsFromString before the module compiles)
@@ -28,7 +30,7 @@ const RELU = 1;
 }
 
 // out[r] (8 columns at o_r) = sum over the segments of A[r] (broadcast) * B (2 vectors), then the epilogue.
-function tile4x8(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLen: i32, nseg: i32, segStride: usize,
+@inline function tile4x8(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLen: i32, nseg: i32, segStride: usize,
                  ngrp: i32, grpStride: usize, b: usize, ldb: usize, o0: usize, o1: usize, o2: usize, o3: usize, bias: usize, flags: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -49,14 +51,14 @@ function tile4x8(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLe
       }
     }
   }
-  finish(o0, c00, bias, flags); finish(o0 + 16, c01, bias + 16, flags);
-  finish(o1, c10, bias, flags); finish(o1 + 16, c11, bias + 16, flags);
-  finish(o2, c20, bias, flags); finish(o2 + 16, c21, bias + 16, flags);
-  finish(o3, c30, bias, flags); finish(o3 + 16, c31, bias + 16, flags);
+  finish(o0, 0, c00, bias, flags); finish(o0, 16, c01, bias, flags);
+  finish(o1, 0, c10, bias, flags); finish(o1, 16, c11, bias, flags);
+  finish(o2, 0, c20, bias, flags); finish(o2, 16, c21, bias, flags);
+  finish(o3, 0, c30, bias, flags); finish(o3, 16, c31, bias, flags);
 }
 
 // tile4x8 for 4 columns.
-function tile4x4(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLen: i32, nseg: i32, segStride: usize,
+@inline function tile4x4(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLen: i32, nseg: i32, segStride: usize,
                  ngrp: i32, grpStride: usize, b: usize, ldb: usize, o0: usize, o1: usize, o2: usize, o3: usize, bias: usize, flags: i32): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   const run = <usize>segLen * stepA;
@@ -72,15 +74,27 @@ function tile4x4(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLe
       }
     }
   }
-  finish(o0, c0, bias, flags);
-  finish(o1, c1, bias, flags);
-  finish(o2, c2, bias, flags);
-  finish(o3, c3, bias, flags);
+  finish(o0, 0, c0, bias, flags);
+  finish(o1, 0, c1, bias, flags);
+  finish(o2, 0, c2, bias, flags);
+  finish(o3, 0, c3, bias, flags);
 }
 
-// Stores 4 accumulated columns at o, plus 4 bias values (bias != 0), then ReLU.
-@inline function finish(o: usize, acc: v128, bias: usize, flags: i32): void {
-  if (bias != 0) acc = f32x4.add(acc, v128.load(bias));
+// Stores 4 accumulated columns at o + at (none when o is 0): plus what they hold (ACCUMULATE), plus
+// 4 bias values at bias + at (bias != 0), then ReLU. With a column count in flags (ACCUMULATE only)
+// it adds that many.
+@inline function finish(o: usize, at: usize, acc: v128, bias: usize, flags: i32): void {
+  if (o == 0) return;
+  o += at;
+  const lanes = flags >> 4;
+  if (lanes != 0) {
+    store<f32>(o, load<f32>(o) + f32x4.extract_lane(acc, 0));
+    if (lanes > 1) store<f32>(o, load<f32>(o, 4) + f32x4.extract_lane(acc, 1), 4);
+    if (lanes > 2) store<f32>(o, load<f32>(o, 8) + f32x4.extract_lane(acc, 2), 8);
+    return;
+  }
+  if (flags & ACCUMULATE) acc = f32x4.add(acc, v128.load(o));
+  if (bias != 0) acc = f32x4.add(acc, v128.load(bias + at));
   if (flags & RELU) acc = f32x4.max(acc, f32x4.splat(0));
   v128.store(o, acc);
 }
@@ -98,17 +112,18 @@ function tile4x4(a0: usize, a1: usize, a2: usize, a3: usize, stepA: usize, segLe
   return left >= 8 || (left > 4 && c1 - 8 >= c0) ? 8 : 4;
 }
 
-// One tile of 4 rows of A at a, a + rowStep, ... (the last `missing` rows repeat the row before them)
-// against columns [col, col + width) of B, written to out at o, o + ldo, ...
+// One tile of `rows` (1-4) rows of A at a, a + rowStep, ... against `width` (8 or 4) columns of B at b,
+// stored at o, o + ldo, ... (rows past `rows` compute the last row again and are not stored).
 @inline function tile(width: i32, a: usize, rowStep: usize, rows: i32, stepA: usize, segLen: i32, nseg: i32, segStride: usize,
                       b: usize, ldb: usize, o: usize, ldo: usize, bias: usize, flags: i32): void {
   const r1: usize = rows > 1 ? 1 : 0, r2: usize = rows > 2 ? 2 : rows - 1, r3: usize = rows > 3 ? 3 : rows - 1;
+  const o1 = rows > 1 ? o + ldo : 0, o2 = rows > 2 ? o + 2 * ldo : 0, o3 = rows > 3 ? o + 3 * ldo : 0;
   if (width == 8) {
     tile4x8(a, a + r1 * rowStep, a + r2 * rowStep, a + r3 * rowStep, stepA, segLen, nseg, segStride, 1, 0,
-      b, ldb, o, o + r1 * ldo, o + r2 * ldo, o + r3 * ldo, bias, flags);
+      b, ldb, o, o1, o2, o3, bias, flags);
   } else {
     tile4x4(a, a + r1 * rowStep, a + r2 * rowStep, a + r3 * rowStep, stepA, segLen, nseg, segStride, 1, 0,
-      b, ldb, o, o + r1 * ldo, o + r2 * ldo, o + r3 * ldo, bias, flags);
+      b, ldb, o, o1, o2, o3, bias, flags);
   }
 }
 
@@ -165,16 +180,17 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, hp: i32, wp: i32,
     const last = min(k + 3, k1 - 1);
     const t0 = images + tapOffset(k, segLen, rowStride, cs), t1 = images + tapOffset(min(k + 1, last), segLen, rowStride, cs);
     const t2 = images + tapOffset(min(k + 2, last), segLen, rowStride, cs), t3 = images + tapOffset(last, segLen, rowStride, cs);
-    const o = dw + (<usize>k) * ldb, r1 = (<usize>min(1, last - k)) * ldb, r2 = (<usize>min(2, last - k)) * ldb, r3 = (<usize>(last - k)) * ldb;
+    const o0 = dw + (<usize>k) * ldb, o1 = last > k ? o0 + ldb : 0, o2 = last > k + 1 ? o0 + 2 * ldb : 0, o3 = last > k + 2 ? o0 + 3 * ldb : 0;
     for (let c = c0; c < c1; ) {
       const col = tileColumn(c, c0, c1), width = tileWidth(c, c0, c1);
       const co = (<usize>col) << 2;
+      const p1 = o1 != 0 ? o1 + co : 0, p2 = o2 != 0 ? o2 + co : 0, p3 = o3 != 0 ? o3 + co : 0;
       if (width == 8) {
         tile4x8(t0, t1, t2, t3, <usize>sw * cs, ow, oh, <usize>sh * rowStride, b1 - b0, <usize>hp * rowStride,
-          dyImages + co, ldb, o + co, o + r1 + co, o + r2 + co, o + r3 + co, 0, 0);
+          dyImages + co, ldb, o0 + co, p1, p2, p3, 0, 0);
       } else {
         tile4x4(t0, t1, t2, t3, <usize>sw * cs, ow, oh, <usize>sh * rowStride, b1 - b0, <usize>hp * rowStride,
-          dyImages + co, ldb, o + co, o + r1 + co, o + r2 + co, o + r3 + co, 0, 0);
+          dyImages + co, ldb, o0 + co, p1, p2, p3, 0, 0);
       }
       c = col + width;
     }
@@ -186,34 +202,41 @@ export function convFilterGrad(x: usize, dy: usize, dw: usize, hp: i32, wp: i32,
   return (<usize>(k / segLen)) * rowStride + ((<usize>(k % segLen)) << 2);
 }
 
-// dx (n, hp, wp, cin) for images [b0, b1) = the input gradient of convForward: every output pixel's
-// dy (cout) times wT (cout, kh * kw * cin) gives its taps' gradients (one output row at a time into
-// `cols`, ow * kh * kw * cin floats of scratch), which are added into the pixels they read.
-// dx is padded like the forward input (the caller crops it).
-export function convInputGrad(dy: usize, wT: usize, dx: usize, cols: usize, hp: i32, wp: i32, cin: i32, oh: i32, ow: i32, cout: i32,
+// dx (n, hp, wp, cin) for images [b0, b1) = the input gradient of convForward: each output pixel's
+// dy (cout) times wT (cout, kh * kw * cin) gives the gradients of the kw * cin inputs each kernel row
+// read, a run of dx that the tile adds to in place. dx is padded like the forward input (the caller
+// crops it); wT is read up to 3 floats past its end.
+export function convInputGrad(dy: usize, wT: usize, dx: usize, hp: i32, wp: i32, cin: i32, oh: i32, ow: i32, cout: i32,
                               kh: i32, kw: i32, sh: i32, sw: i32, b0: i32, b1: i32): void {
   const cs = (<usize>cin) << 2;
   const rowStride = <usize>wp * cs;
-  const k = kh * kw * cin, segLen = kw * cin;
-  const ldk = (<usize>k) << 2, ldy = (<usize>cout) << 2;
+  const segLen = kw * cin;
+  const ldk = (<usize>(kh * segLen)) << 2, ldy = (<usize>cout) << 2, pixelStep = <usize>sw * cs;
   memory.fill(dx + (<usize>b0) * (<usize>hp) * rowStride, 0, (<usize>(b1 - b0)) * (<usize>hp) * rowStride);
   for (let b = b0; b < b1; b++) {
     for (let i = 0; i < oh; i++) {
       const dyRow = dy + (<usize>(b * oh + i)) * (<usize>ow) * ldy;
-      for (let c = 0; c < k; ) {
-        const col = tileColumn(c, 0, k), width = tileWidth(c, 0, k);
-        const co = (<usize>col) << 2;
-        for (let j = 0; j < ow; j += 4) {
-          tile(width, dyRow + <usize>j * ldy, ldy, min(4, ow - j), 4, cout, 1, 0, wT + co, ldk, cols + <usize>j * ldk + co, ldk, 0, 0);
+      for (let y = 0; y < kh; y++) {
+        const dxRow = dx + (<usize>(b * hp + i * sh + y)) * rowStride;
+        const wRow = wT + (<usize>(y * segLen) << 2);
+        for (let c = 0; c < segLen; c += 8) {
+          const left = segLen - c;
+          const width = left >= 8 ? 8 : 4;
+          const flags = ACCUMULATE | (left < 4 ? left << 4 : 0);
+          const co = (<usize>c) << 2;
+          for (let j = 0; j < ow; j += 4) {
+            tile(width, dyRow + <usize>j * ldy, ldy, min(4, ow - j), 4, cout, 1, 0, wRow + co, ldk, dxRow + <usize>j * pixelStep + co, pixelStep, 0, flags);
+          }
+          if (left > 4 && left < 8) c -= 4; // then the last 1-3 columns
         }
-        c = col + width;
-      }
-      const dxRow = dx + (<usize>(b * hp + i * sh)) * rowStride;
-      for (let j = 0; j < ow; j++) {
-        const tap = dxRow + (<usize>(j * sw)) * cs;
-        const col = cols + <usize>j * ldk;
-        for (let y = 0; y < kh; y++) addRun(tap + <usize>y * rowStride, col + (<usize>(y * segLen) << 2), segLen);
       }
     }
+  }
+}
+
+// dst (cols, rows) = src (rows, cols), float32.
+export function transpose(src: usize, dst: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + ((<usize>(c * rows + r)) << 2), load<f32>(src + ((<usize>(r * cols + c)) << 2)));
   }
 }

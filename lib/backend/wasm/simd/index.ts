@@ -13,9 +13,11 @@ export interface SimdKernels {
   /** gemm.as: the sum over images [b0, b1) for filter rows [k0, k1) and columns [c0, c1). */
   convFilterGrad(x: number, dy: number, dw: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number, k0: number, k1: number, c0: number, c1: number): void;
-  /** gemm.as: images [b0, b1) of the padded dx; cols is ow * kh * kw * cin floats of scratch. */
-  convInputGrad(dy: number, wT: number, dx: number, cols: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
+  /** gemm.as: images [b0, b1) of the padded dx; wT (cout, kh * kw * cin) is read 3 floats past its end. */
+  convInputGrad(dy: number, wT: number, dx: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number): void;
+  /** gemm.as: dst (cols, rows) = src (rows, cols). */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
 interface EmscriptenMemory {

@@ -1,9 +1,7 @@
 // AssemblyScript source of nnlab's own wasm kernels (compiled by generate.ts into kernels.generated.ts).
 // The module imports the tfjs wasm backend's memory and works in place on its tensors: it must own
 // no memory of its own (no static data, no runtime), so pointers are byte offsets into that heap.
-import { addRun } from "./runs";
-
-export { convForward, convFilterGrad, convInputGrad } from "./gemm";
+export { convForward, convFilterGrad, convInputGrad, transpose } from "./gemm";
 
 // dx of a 2x2 / stride 2 max pool over x (N, H, W, C), NHWC, float32: each window's gradient goes to
 // its first maximum (cpu backend / PyTorch rule; a window of NaN / -Infinity gets none). Writes all
@@ -91,5 +89,18 @@ export function sumRows(x: usize, out: usize, block: usize, rows: i32, c: i32): 
     const r1 = min(rows, r0 + 256);
     for (let r = r0; r < r1; r++) addRun(block, x + (<usize>r) * cs, c);
     addRun(out, block, c);
+  }
+}
+
+// dst[0, len) += src[0, len), float32.
+function addRun(dst: usize, src: usize, len: i32): void {
+  let k = 0;
+  for (; k + 4 <= len; k += 4) {
+    const at = (<usize>k) << 2;
+    v128.store(dst + at, f32x4.add(v128.load(dst + at), v128.load(src + at)));
+  }
+  for (; k < len; k++) {
+    const at = (<usize>k) << 2;
+    store<f32>(dst + at, load<f32>(dst + at) + load<f32>(src + at));
   }
 }
