@@ -198,6 +198,8 @@ const matMulCases: MatMulCase[] = [
   { a: [1, 9, 5], b: [3, 9, 4], transposeA: true, transposeB: false }, // a broadcast over the batch
   { a: [4, 6], b: [6, 5], transposeA: false, transposeB: false },
   { a: [1, 3], b: [3, 130], transposeA: false, transposeB: false }, // one row; 130 columns = 2 parts of 64 + 2
+  { a: [5, 600], b: [600, 12], transposeA: false, transposeB: false }, // K in blocks of 256, 12 = 8 + 4 columns
+  { a: [6, 600], b: [600, 13], transposeA: false, transposeB: false }, // 13 columns: K in one pass
   { a: [5, 1], b: [1, 7], transposeA: false, transposeB: false }, // an outer product
   { a: [9, 11], b: [11, 2], transposeA: false, transposeB: false }, // 2 columns: the shipped kernel
 ];

@@ -43,7 +43,7 @@ const PARTS_AT = VARY_AT + MAX_VARY; // Float64 index of the part values
 const CONTROL_BYTES = INT_SLOTS * 4 + (PARTS_AT + MAX_PARTS * MAX_VARY) * 8;
 
 /** The kernels a job may name, by index (the control block holds the index). */
-export const KERNEL_NAMES: readonly KernelName[] = ["convForward", "convFilterGrad", "convInputGrad"];
+export const KERNEL_NAMES: readonly KernelName[] = ["convForward", "convFilterGrad", "convInputGrad", "matMul"];
 
 export interface Control {
   ints: Int32Array;

@@ -105,9 +105,8 @@ export function convInputGrad(backend: BackendWasm, dy: TensorInfo, filter: Tens
 }
 
 /**
- * c (M, N) = a (M, K) . b (K, N) (+ bias (N)) (ReLU), both row-major, as the 1x1 conv over one row of
- * M pixels; parts of 64 columns keep B's panel in cache while the rows of A pass. aAt, bAt, cAt:
- * float offsets of the operands in their tensors (one matrix of a batch).
+ * c (M, N) = a (M, K) . b (K, N) (+ bias (N)) (ReLU), both row-major, in parts of 64 columns; aAt,
+ * bAt, cAt: float offsets of the operands in their tensors (one matrix of a batch).
  */
 export function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias: TensorInfo | null, relu: boolean,
   aAt: number, bAt: number, c: TensorInfo, cAt: number): void {
@@ -115,9 +114,9 @@ export function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias:
   const n = b.shape[b.shape.length - 1];
   const at = pointer(backend);
   kernelPool(backend).run({
-    fn: "convForward",
-    args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, 1, m, k, 1, m, n, 1, 1, 1, 1, relu ? 1 : 0, 0, 1, 0, n],
-    vary: [17, 18],
+    fn: "matMul",
+    args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, m, k, n, relu ? 1 : 0, 0, n],
+    vary: [8, 9],
     parts: ranges(n, 64, 4),
   });
 }

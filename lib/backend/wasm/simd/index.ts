@@ -10,6 +10,8 @@ export interface SimdKernels {
   /** gemm.as: rows [r0, r1) of (image, output row), columns [c0, c1); bias 0 for none. */
   convForward(x: number, w: number, bias: number, y: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, relu: number, r0: number, r1: number, c0: number, c1: number): void;
+  /** gemm.as: c (m, n) = a (m, k) . b (k, n) (+ bias) (ReLU) for columns [c0, c1); bias 0 for none. */
+  matMul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, c0: number, c1: number): void;
   /** gemm.as: the sum over images [b0, b1) for filter rows [k0, k1) and columns [c0, c1). */
   convFilterGrad(x: number, dy: number, dw: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number, k0: number, k1: number, c0: number, c1: number): void;

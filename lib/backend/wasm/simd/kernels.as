@@ -1,7 +1,7 @@
 // AssemblyScript source of nnlab's own wasm kernels (compiled by generate.ts into kernels.generated.ts).
 // The module imports the tfjs wasm backend's memory and works in place on its tensors: it must own
 // no memory of its own (no static data, no runtime), so pointers are byte offsets into that heap.
-export { convForward, convFilterGrad, convInputGrad, transpose } from "./gemm";
+export { convForward, convFilterGrad, convInputGrad, matMul, transpose } from "./gemm";
 
 // dx of a 2x2 / stride 2 max pool over x (N, H, W, C), NHWC, float32: each window's gradient goes to
 // its first maximum (cpu backend / PyTorch rule; a window of NaN / -Infinity gets none). Writes all
