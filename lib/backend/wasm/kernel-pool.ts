@@ -83,8 +83,8 @@ function runPart(c: Control, kernels: SimdKernels, part: number): void {
 export function serve(c: Control, kernels: SimdKernels): void {
   let seen = Atomics.load(c.ints, SEQ);
   for (;;) {
-    // A short spin catches the next kernel of a training step without a futex wake-up.
-    for (let spin = 0; spin < 20000 && Atomics.load(c.ints, SEQ) === seen; spin++);
+    // No spinning before the wait: on a busy 2-core machine a spinning worker took the core the
+    // caller needed (CPU per CNN step 11.6 ms spinning 20000 loads, 9.5 ms without).
     Atomics.wait(c.ints, SEQ, seen);
     if (Atomics.load(c.ints, STOP) !== 0) return;
     seen = Atomics.load(c.ints, SEQ);
