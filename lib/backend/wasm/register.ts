@@ -7,6 +7,7 @@ import { depthwiseBackpropFilterConfig } from "./depthwise-backprop-filter";
 import { depthwiseBackpropInputConfig } from "./depthwise-backprop-input";
 import { batchMatMulConfig, fusedMatMulConfig } from "./mat-mul";
 import { maxPoolGradConfig } from "./max-pool-grad";
+import { sgdStepConfig } from "./sgd-step";
 
 /** Kernels nnlab adds to (or replaces in) the wasm backend. */
 export const wasmKernels: readonly KernelConfig[] = [
@@ -21,6 +22,7 @@ export const wasmKernels: readonly KernelConfig[] = [
   fusedMatMulConfig,
   addConfig,
   sumConfig,
+  sgdStepConfig,
 ];
 
 /** Idempotent: replaces whatever is registered under the same names (tfjs warns on double registration). */

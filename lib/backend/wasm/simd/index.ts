@@ -18,6 +18,9 @@ export interface SimdKernels {
   /** gemm.as: images [b0, b1) of the padded dx; wT (cout, kh * kw * cin) is read 3 floats past its end. */
   convInputGrad(dy: number, wT: number, dx: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number): void;
+  /** kernels.as: one torch.optim.SGD step over n floats (buf 0 before the first step). */
+  sgdStep(p: number, grad: number, buf: number, pOut: number, bufOut: number, n: number,
+    lr: number, momentum: number, keep: number, wd: number, nesterov: number, hasBuf: number): void;
   /** gemm.as: dst (cols, rows) = src (rows, cols). */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
