@@ -224,18 +224,67 @@ matMulCases.forEach((c, i) => {
   });
 });
 
-const addCases: [number[], number[]][] = [
+// Add, Sub and Multiply run in nnlab's kernels for one shape, a scalar, or a row of the last axis
+// (a bias), in either order where the op commutes; other broadcasts in the shipped kernels.
+const binaryCases: [number[], number[]][] = [
   [[3, 5, 5, 10], [10]], // a conv's bias
   [[10], [4, 10]], // bias first
   [[4, 6], [1, 6]],
   [[2, 3, 5], [1, 1, 5]],
+  [[64, 12, 12, 10], [64, 12, 12, 10]], // one shape
+  [[7, 3], [7, 3]], // 21 values: a tail of 1
+  [[5, 3], []], // a scalar
+  [[], [6, 2]], // a scalar first
   [[4, 1], [4, 6]], // other broadcasts: the shipped kernel
-  [[4, 6], [4, 6]],
 ];
-addCases.forEach(([a, b], i) => {
-  test(`Add matches cpu: ${a} + ${b}`, async () => {
-    const inputs = { a: random(a, 1000 + i), b: random(b, 1100 + i) };
-    assertClose("Add", await runOn("wasm", "Add", inputs, {}), await runOn("cpu", "Add", inputs, {}));
+for (const kernel of ["Add", "Sub", "Multiply"]) {
+  binaryCases.forEach(([a, b], i) => {
+    test(`${kernel} matches cpu: ${a} and ${b}`, async () => {
+      const inputs = { a: random(a, 1000 + i), b: random(b, 1100 + i) };
+      assertClose(kernel, await runOn("wasm", kernel, inputs, {}), await runOn("cpu", kernel, inputs, {}));
+    });
+  });
+}
+
+/** Equal values (NaN equal to NaN whatever its bits, -0 not equal to 0). */
+function assertSameValues(got: Float32Array, want: Float32Array): void {
+  assert.deepEqual(Array.from(got), Array.from(want));
+}
+
+/** Random values with NaN, -0, 0 and exact ties among them. */
+function awkward(shape: number[], seed: number): Input {
+  const x = random(shape, seed);
+  [NaN, -0, 0, 0.5, 0.5, -Infinity].forEach((v, i) => (x.values[(i * 7) % x.values.length] = v));
+  return x;
+}
+
+test("Relu matches cpu, NaN and -0 included", async () => {
+  const inputs = { x: awkward([3, 7, 5], 1300) };
+  assertSameValues((await runOn("wasm", "Relu", inputs, {})).values, (await runOn("cpu", "Relu", inputs, {})).values);
+});
+
+test("Step matches cpu, NaN included", async () => {
+  const inputs = { x: awkward([3, 7, 5], 1301) };
+  for (const alpha of [0, 0.25]) {
+    assertSameValues((await runOn("wasm", "Step", inputs, { alpha })).values, (await runOn("cpu", "Step", inputs, { alpha })).values);
+  }
+});
+
+// The 2x2 / stride 2 pool runs in nnlab's kernel (channel counts with and without a tail of 1-3,
+// a last row and column in no window), other windows in the shipped kernel.
+const maxPoolCases: { shape: number[]; f: number; stride: number; pad: Pad }[] = [
+  { shape: [64, 24, 24, 10], f: 2, stride: 2, pad: "valid" }, // the lecture's
+  { shape: [2, 9, 7, 3], f: 2, stride: 2, pad: "valid" },
+  { shape: [1, 4, 4, 8], f: 2, stride: 2, pad: "valid" },
+  { shape: [2, 7, 7, 5], f: 3, stride: 2, pad: 1 },
+];
+maxPoolCases.forEach((c, i) => {
+  test(`MaxPool matches cpu: ${c.shape}, f ${c.f}, stride ${c.stride}, pad ${c.pad}, NaN included`, async () => {
+    const inputs = { x: awkward(c.shape, 1400 + i) };
+    const attrs = { filterSize: c.f, strides: c.stride, pad: c.pad };
+    const [got, want] = [await runOn("wasm", "MaxPool", inputs, attrs), await runOn("cpu", "MaxPool", inputs, attrs)];
+    assert.deepEqual(got.shape, want.shape);
+    assertSameValues(got.values, want.values);
   });
 });
 

@@ -2,6 +2,7 @@
 // The module imports the tfjs wasm backend's memory and works in place on its tensors: it must own
 // no memory of its own (no static data, no runtime), so pointers are byte offsets into that heap.
 export { convForward, convFilterGrad, convInputGrad, matMul, transpose } from "./gemm";
+export { binaryRows, binaryScalar, maxPool2x2, relu, step } from "./elementwise";
 
 // dx of a 2x2 / stride 2 max pool over x (N, H, W, C), NHWC, float32: each window's gradient goes to
 // its first maximum (cpu backend / PyTorch rule; a window of NaN / -Infinity gets none). Writes all
@@ -60,23 +61,6 @@ function route1(a: f32, b: f32, c: f32, d: f32, g: f32, dx: usize, cs: usize, ro
   store<f32>(dx + cs, where == 1 ? g : 0);
   store<f32>(dx + row, where == 2 ? g : 0);
   store<f32>(dx + row + cs, where == 3 ? g : 0);
-}
-
-// out (R, C) = x (R, C) + bias (C): the shipped Add takes a slow path for this broadcast.
-export function addBias(x: usize, bias: usize, out: usize, rows: i32, c: i32): void {
-  const cs = (<usize>c) << 2;
-  for (let r = 0; r < rows; r++) {
-    const at = (<usize>r) * cs;
-    let k = 0;
-    for (; k + 4 <= c; k += 4) {
-      const o = (<usize>k) << 2;
-      v128.store(out + at + o, f32x4.add(v128.load(x + at + o), v128.load(bias + o)));
-    }
-    for (; k < c; k++) {
-      const o = (<usize>k) << 2;
-      store<f32>(out + at + o, load<f32>(x + at + o) + load<f32>(bias + o));
-    }
-  }
 }
 
 // out (C) = sum over r of x (R, C), summed in blocks of 256 rows in `block` (C floats of scratch)
