@@ -291,7 +291,9 @@ maxPoolCases.forEach((c, i) => {
 const sumCases: [number[], number[], boolean][] = [
   [[3, 5, 5, 10], [0, 1, 2], false], // a conv's bias gradient
   [[3, 5, 5, 10], [2, 0, 1], true],
-  [[600, 7], [0], false], // rows in 3 blocks of 256
+  [[600, 7], [0], false], // rows 4 at a time (28 = 7 * 4 columns): 150 groups
+  [[2051, 5], [0], false], // 512 groups of 4 rows in 2 blocks of 256, then 3 rows
+  [[1030, 6], [0], false], // 515 groups of 2 rows in 3 blocks
   [[300, 3, 5], [0], false],
   [[4, 5, 6], [1], false], // not leading axes: the shipped kernel
   [[4, 5], [0, 1], false], // all axes: the shipped kernel

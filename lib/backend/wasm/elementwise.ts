@@ -67,7 +67,7 @@ function sum(args: Args): TensorInfo {
   const kept = x.shape.slice(k);
   const c = util.sizeFromShape(kept);
   const out = backend.makeOutput(attrs["keepDims"] === true ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept, "float32");
-  const block = backend.makeOutput([c], "float32");
+  const block = backend.makeOutput([8 * c], "float32");
   simdKernels(backend).sumRows(at(backend, x), at(backend, out), at(backend, block), util.sizeFromShape(x.shape) / c, c);
   backend.disposeData(block.dataId);
   return out;

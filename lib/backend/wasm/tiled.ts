@@ -73,7 +73,7 @@ export function convFilterGrad(backend: BackendWasm, x: TensorInfo, dy: TensorIn
       parts: batches.map(([b0, b1], i) => [at(sums) + 4 * i * k * cout, b0, b1]),
     });
     if (sums !== dw) {
-      const block = s.own(backend.makeOutput([k * cout], "float32"));
+      const block = s.own(backend.makeOutput([8 * k * cout], "float32"));
       simdKernels(backend).sumRows(at(sums), at(dw), at(block), batches.length, k * cout);
     }
     return dw;

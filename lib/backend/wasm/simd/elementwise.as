@@ -74,37 +74,3 @@ export function step(x: usize, out: usize, n: i32, alpha: f32): void {
     store<f32>(out + o, isNaN(v) ? v : v > 0 ? 1 : alpha);
   }
 }
-
-// y (N, OH, OW, C) = the maximum of each 2x2 window of x (N, H, W, C) at stride 2, no padding; a
-// window's NaNs are passed over, as by the cpu backend (and by MaxPoolGrad, which routes dy to the
-// window's first maximum).
-export function maxPool2x2(x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32): void {
-  const cs = (<usize>c) << 2;
-  const row = (<usize>w) * cs;
-  let out = y;
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < oh; i++) {
-      let at = x + ((<usize>(b * h + 2 * i)) * (<usize>w)) * cs;
-      for (let j = 0; j < ow; j++, at += 2 * cs) {
-        let k = 0;
-        for (; k + 4 <= c; k += 4, out += 16) {
-          const p = at + ((<usize>k) << 2);
-          v128.store(out, max4(max4(max4(f32x4.splat(-Infinity), v128.load(p)), v128.load(p + cs)), max4(max4(f32x4.splat(-Infinity), v128.load(p + row)), v128.load(p + row + cs))));
-        }
-        for (; k < c; k++, out += 4) {
-          const p = at + ((<usize>k) << 2);
-          store<f32>(out, max1(max1(max1(-Infinity, load<f32>(p)), load<f32>(p + cs)), max1(max1(-Infinity, load<f32>(p + row)), load<f32>(p + row + cs))));
-        }
-      }
-    }
-  }
-}
-
-// best, or v where v > best (a NaN v never wins).
-@inline function max4(best: v128, v: v128): v128 {
-  return v128.bitselect(v, best, f32x4.gt(v, best));
-}
-
-@inline function max1(best: f32, v: f32): f32 {
-  return v > best ? v : best;
-}

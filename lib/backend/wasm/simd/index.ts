@@ -2,7 +2,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelPool } from "../kernel-pool";
 import { plainMemoryWasm, sharedMemoryWasm } from "./kernels.generated";
 
-/** nnlab's own kernels (kernels.as, gemm.as, elementwise.as); pointers are byte offsets into the wasm backend's heap. */
+/** nnlab's own kernels (the .as files of simd/); pointers are byte offsets into the wasm backend's heap. */
 export interface SimdKernels {
   maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** elementwise.as: out (rows, c) = a (rows, c) op b (c); op 0 add, 1 sub, 2 mul. */
@@ -12,6 +12,7 @@ export interface SimdKernels {
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number, alpha: number): void;
   maxPool2x2(x: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** kernels.as: out (c) = the sum of the rows of x (rows, c); block: 8 * c floats of scratch. */
   sumRows(x: number, out: number, block: number, rows: number, c: number): void;
   /** gemm.as: rows [r0, r1) of (image, output row), columns [c0, c1); bias 0 for none. */
   convForward(x: number, w: number, bias: number, y: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
