@@ -14,3 +14,15 @@ export interface SGDStepAttrs {
   weightDecay: number;
   [key: string]: number | boolean;
 }
+
+/**
+ * Cross entropy of logits (N, C) float32 and class targets (N) int32: inputs logits, target; attrs
+ * reduction; outputs the loss (a scalar, or (N) for 'none') and its gradient for an upstream
+ * gradient of 1 (softmax - one-hot, divided by N for 'mean').
+ */
+export const CROSS_ENTROPY = "NnlabCrossEntropy";
+
+export interface CrossEntropyAttrs {
+  reduction: "mean" | "sum" | "none";
+  [key: string]: string;
+}

@@ -1,5 +1,6 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
 import { conv2dConfig, fusedConv2dConfig } from "./conv2d";
+import { crossEntropyConfig } from "./cross-entropy";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig } from "./depthwise-backprop-filter";
@@ -23,6 +24,7 @@ export const wasmKernels: readonly KernelConfig[] = [
   fusedMatMulConfig,
   ...elementwiseConfigs,
   sgdStepConfig,
+  crossEntropyConfig,
 ];
 
 /** Idempotent: replaces whatever is registered under the same names (tfjs warns on double registration). */
