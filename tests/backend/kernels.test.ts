@@ -39,6 +39,7 @@ const convCases: ConvCase[] = [
   { stride: 1, pad: 1, k: 3, h: 5, ci: 2, co: 16 }, // 6 taps per kernel row = 4 + 2
   { stride: 1, pad: "valid", k: 2, h: 5, ci: 6, co: 33 }, // 12 taps per kernel row = 8 + 4
   { stride: 1, pad: "valid", k: 3, h: 6, ci: 1, co: 3 }, // fewer than 4 output channels: the conv routes
+  { stride: 1, pad: "valid", k: 2, h: 3, ci: 1, co: 4, n: 2100 }, // more parts of 8 images than a job holds
   { stride: 1, pad: "valid", k: 3, h: 11, dilation: 2 },
   { stride: 1, pad: 2, k: 3, h: 9, dilation: 2 },
   { stride: 2, pad: 1, k: 3, h: 11, dilation: 2 },

@@ -37,7 +37,8 @@ const WORKER_PARTS = 9; // parts run by workers since the pool started (for the 
 const INT_SLOTS = 16;
 const MAX_ARGS = 24;
 const MAX_VARY = 4;
-const MAX_PARTS = 1024;
+/** Parts a job may have (the control block's size). */
+export const MAX_PARTS = 256;
 const VARY_AT = MAX_ARGS; // Float64 index of the varying positions
 const PARTS_AT = VARY_AT + MAX_VARY; // Float64 index of the part values
 const CONTROL_BYTES = INT_SLOTS * 4 + (PARTS_AT + MAX_PARTS * MAX_VARY) * 8;

@@ -6,6 +6,7 @@
 import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelScope, withScope } from "./scope";
+import { MAX_PARTS } from "./kernel-pool";
 import { heapOffset, kernelPool, simdKernels } from "./simd";
 
 /** Whether the tiled kernels take this conv: NHWC, no dilation, and the 4 columns a tile needs. */
@@ -20,8 +21,12 @@ function padded(s: KernelScope, x: TensorInfo, info: backend_util.Conv2DInfo): T
   return s.run("PadV2", { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
 }
 
-/** [lo, hi) parts of [0, total) of `size` each; a last part shorter than `least` joins the one before. */
+/**
+ * [lo, hi) parts of [0, total) of `size` each (larger when that would make more than MAX_PARTS); a
+ * last part shorter than `least` joins the one before.
+ */
 function ranges(total: number, size: number, least = 1): [number, number][] {
+  size = Math.max(size, Math.ceil(total / MAX_PARTS));
   const out: [number, number][] = [];
   for (let lo = 0; lo < total; lo += size) out.push([lo, Math.min(total, lo + size)]);
   const last = out[out.length - 1];
