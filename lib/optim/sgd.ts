@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { SGD_STEP, type SGDStepAttrs } from "../backend/fused";
 import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
@@ -19,9 +20,16 @@ export class SGD extends Optimizer<H> {
   }
 
   protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {
+    const prev = state.momentumBuffer as tf.Tensor | undefined;
+    if (tf.getKernel(SGD_STEP, tf.getBackend()) !== undefined) {
+      // The backend's one-pass kernel: the same arithmetic in the same order.
+      const attrs: SGDStepAttrs = { lr: hp.lr, momentum: hp.momentum, dampening: hp.dampening, nesterov: hp.nesterov, weightDecay: hp.weightDecay };
+      const [next, buf] = tf.engine().runKernel(SGD_STEP, prev ? { p, grad, buf: prev } : { p, grad }, attrs) as tf.Tensor[];
+      if (buf) Optimizer.put(state, "momentumBuffer", buf);
+      return next;
+    }
     let g = hp.weightDecay ? tf.add(grad, tf.mul(p, hp.weightDecay)) : grad;
     if (hp.momentum) {
-      const prev = state.momentumBuffer as tf.Tensor | undefined;
       const buf = prev ? tf.add(tf.mul(prev, hp.momentum), hp.dampening ? tf.mul(g, 1 - hp.dampening) : g) : tf.clone(g);
       Optimizer.put(state, "momentumBuffer", buf);
       g = hp.nesterov ? tf.add(g, tf.mul(buf, hp.momentum)) : buf;

@@ -3,6 +3,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { convGeometry, filterGradPads, type ConvGradAttrs } from "./conv-geometry";
 import { depthwiseBackpropFilter } from "./depthwise-backprop-filter";
 import { withScope } from "./scope";
+import { convFilterGrad, tiledConvFits } from "./tiled";
 
 type Args = { inputs: { x: TensorInfo; dy: TensorInfo }; backend: BackendWasm; attrs: ConvGradAttrs & { filterShape: number[] } };
 
@@ -26,8 +27,11 @@ export function filterGradByConv({ inputs: { x, dy }, backend }: Args, info: bac
   });
 }
 
+/** nnlab's tiled kernel when it fits (no dilation, >= 4 output channels), else one of the conv formulations. */
 function conv2dBackpropFilter(args: Args): TensorInfo {
-  const info = convGeometry(Conv2DBackpropFilter, args.inputs.x.shape, args.attrs.filterShape, args.attrs, false);
+  const { inputs: { x, dy }, backend } = args;
+  const info = convGeometry(Conv2DBackpropFilter, x.shape, args.attrs.filterShape, args.attrs, false);
+  if (tiledConvFits(info, info.outChannels) && x.dtype === "float32") return convFilterGrad(backend, x, dy, info);
   // With one input channel the conv above has only KH*KW output pixels and XNNPACK uses it badly;
   // the filter is then a depthwise one with multiplier Cout, whose gradient kernel is ~20% faster.
   if (info.inChannels === 1) return depthwiseBackpropFilter(args);

@@ -2,7 +2,7 @@ import { backend_util, Conv2DBackpropInput, type KernelConfig, type KernelFunc, 
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { convGeometry, inputGradPads, type ConvGradAttrs } from "./conv-geometry";
 import { withScope } from "./scope";
-import { heapOffset, simdKernels } from "./simd";
+import { convInputGrad, tiledConvFits } from "./tiled";
 
 type Args = { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: BackendWasm; attrs: ConvGradAttrs & { inputShape: number[] } };
 
@@ -26,39 +26,17 @@ export function inputGradByConv({ inputs: { dy, filter }, backend }: Args, info:
 }
 
 /**
- * dx = col2im(dy . W^T): one GEMM (N*OH*OW, Cout) x (Cout, KH*KW*Cin) that does only the useful
- * work, then nnlab's SIMD col2im adds every column into the pixels its taps read.
- */
-export function inputGradByGemm({ inputs: { dy, filter }, backend }: Args, info: backend_util.Conv2DInfo): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = info;
-  return withScope(backend, (s) => {
-    const wT = s.transpose(s.reshape(filter, [kh * kw * c, info.outChannels]), [1, 0]); // (Cout, KH*KW*Cin)
-    const cols = s.run("BatchMatMul", { a: s.reshape(dy, [1, n * oh * ow, info.outChannels]), b: s.reshape(wT, [1, info.outChannels, kh * kw * c]) }, {
-      transposeA: false,
-      transposeB: false,
-    }); // (1, N*OH*OW, KH*KW*Cin)
-    const dx = s.run("Fill", {}, { shape: [n, h, w, c], value: 0, dtype: "float32" });
-    const at = (t: TensorInfo): number => heapOffset(backend, t.dataId);
-    simdKernels(backend).col2im(at(cols), at(dx), n, h, w, c, oh, ow, kh, kw,
-      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left);
-    return dx;
-  });
-}
-
-/** Largest column matrix (floats) the GEMM route may allocate: 64 MB. */
-const maxColumns = 2 ** 24;
-
-/**
- * The GEMM route wins when the conv route would mostly multiply padding (lecture conv2 0.6 vs 1.9 ms,
- * 3x3 stride 2 0.8 vs 3.4 ms, 3x3 valid 16->14: 2.6 vs 3.3 ms); with 'same' padding at stride 1 the
- * conv route is faster (1.7 vs 2.2 ms).
+ * nnlab's tiled kernel when it fits (no dilation): each output pixel's dy . W^T added into the pixels
+ * its taps read; the conv above (which multiplies padding: the lecture's conv2 1.9 ms against 0.6 ms)
+ * for dilated filters.
  */
 function conv2dBackpropInput(args: Args): TensorInfo {
-  const info = convGeometry(Conv2DBackpropInput, args.attrs.inputShape, args.inputs.filter.shape, args.attrs, false);
-  const outPixels = info.batchSize * info.outHeight * info.outWidth;
-  const columns = outPixels * info.filterHeight * info.filterWidth * info.inChannels;
-  const paddingHeavy = info.inHeight * info.inWidth >= 1.25 * info.outHeight * info.outWidth;
-  return paddingHeavy && columns <= maxColumns ? inputGradByGemm(args, info) : inputGradByConv(args, info);
+  const { inputs: { dy, filter }, backend } = args;
+  const info = convGeometry(Conv2DBackpropInput, args.attrs.inputShape, filter.shape, args.attrs, false);
+  if (tiledConvFits(info, 4) && dy.dtype === "float32") {
+    return convInputGrad(backend, dy, filter, info);
+  }
+  return inputGradByConv(args, info);
 }
 
 export const conv2dBackpropInputConfig: KernelConfig = {

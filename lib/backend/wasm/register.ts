@@ -1,23 +1,30 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from "@tensorflow/tfjs-core";
-import { addConfig, sumConfig } from "./bias";
+import { conv2dConfig, fusedConv2dConfig } from "./conv2d";
+import { crossEntropyConfig } from "./cross-entropy";
 import { conv2dBackpropFilterConfig } from "./conv2d-backprop-filter";
 import { conv2dBackpropInputConfig } from "./conv2d-backprop-input";
 import { depthwiseBackpropFilterConfig } from "./depthwise-backprop-filter";
 import { depthwiseBackpropInputConfig } from "./depthwise-backprop-input";
 import { batchMatMulConfig, fusedMatMulConfig } from "./mat-mul";
-import { maxPoolGradConfig } from "./max-pool-grad";
+import { elementwiseConfigs } from "./elementwise";
+import { maxPoolConfig, maxPoolGradConfig } from "./max-pool";
+import { sgdStepConfig } from "./sgd-step";
 
 /** Kernels nnlab adds to (or replaces in) the wasm backend. */
 export const wasmKernels: readonly KernelConfig[] = [
+  conv2dConfig,
+  fusedConv2dConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   depthwiseBackpropFilterConfig,
   depthwiseBackpropInputConfig,
+  maxPoolConfig,
   maxPoolGradConfig,
   batchMatMulConfig,
   fusedMatMulConfig,
-  addConfig,
-  sumConfig,
+  ...elementwiseConfigs,
+  sgdStepConfig,
+  crossEntropyConfig,
 ];
 
 /** Idempotent: replaces whatever is registered under the same names (tfjs warns on double registration). */

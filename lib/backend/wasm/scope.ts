@@ -56,6 +56,12 @@ export class KernelScope {
     return { x: cropped, pad: [[0, 0], [pos(top), pos(bottom)], [pos(left), pos(right)], [0, 0]] };
   }
 
+  /** Frees `t` (made outside `run`, e.g. by makeOutput) when `release()` runs. */
+  own(t: TensorInfo): TensorInfo {
+    this.owned.push(t);
+    return t;
+  }
+
   /** Marks `out` as the kernel's result: `release()` leaves it alone. */
   keep(out: TensorInfo): TensorInfo {
     const i = this.owned.lastIndexOf(out);

@@ -1,6 +1,35 @@
-import { backend_util, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolGradAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import { backend_util, getKernel, MaxPool, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolAttrs, type MaxPoolGradAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { heapOffset, simdKernels } from "./simd";
+
+/** The windows nnlab's SIMD kernels take: 2x2 at stride 2 without padding (the lecture's pool). */
+function tiled2x2(info: backend_util.Conv2DInfo): boolean {
+  return info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
+    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * info.outHeight <= info.inHeight && 2 * info.outWidth <= info.inWidth;
+}
+
+function poolInfo(x: TensorInfo, attrs: MaxPoolAttrs | MaxPoolGradAttrs): backend_util.Conv2DInfo {
+  return backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+}
+
+const shippedMaxPool = getKernel(MaxPool, "wasm");
+
+/**
+ * The 2x2 / stride 2 pool in nnlab's SIMD kernel (XNNPACK's: 0.22 ms for the lecture's conv1 output,
+ * an operator made per call), NaNs passed over as by the cpu backend and MaxPoolGrad below.
+ */
+function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: MaxPoolAttrs }): TensorInfo {
+  const { inputs: { x }, backend, attrs } = args;
+  const info = poolInfo(x, attrs);
+  if (x.dtype !== "float32" || !tiled2x2(info)) return shippedMaxPool.kernelFunc(args as never) as TensorInfo;
+  const y = backend.makeOutput(info.outShape, "float32");
+  simdKernels(backend).maxPool2x2(heapOffset(backend, x.dataId), heapOffset(backend, y.dataId), info.batchSize, info.inHeight, info.inWidth,
+    info.inChannels, info.outHeight, info.outWidth);
+  return y;
+}
+
+export const maxPoolConfig: KernelConfig = { ...shippedMaxPool, kernelFunc: maxPool as unknown as KernelFunc };
 
 export class MaxPoolGradDtypeError extends Error {
   constructor(dtype: string) {
@@ -18,15 +47,12 @@ export class MaxPoolGradDtypeError extends Error {
 function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: BackendWasm; attrs: MaxPoolGradAttrs }): TensorInfo {
   const { inputs: { dy, input }, backend, attrs } = args;
   if (input.dtype !== "float32") throw new MaxPoolGradDtypeError(input.dtype);
-  const info = backend_util.computePool2DInfo(
-    input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = poolInfo(input, attrs);
   const dx = backend.makeOutput(input.shape, "float32");
   // The view is made after makeOutput: a heap growth replaces the buffer.
   const out = backend.typedArrayFromHeap(dx) as Float32Array;
   const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow } = info;
-  const tiled2x2 = info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
-    info.padInfo.top === 0 && info.padInfo.left === 0 && 2 * oh <= h && 2 * ow <= w;
-  if (tiled2x2) {
+  if (tiled2x2(info)) {
     if (2 * oh < h || 2 * ow < w) out.fill(0); // a last row or column in no window
     const at = (t: TensorInfo): number => heapOffset(backend, t.dataId);
     simdKernels(backend).maxPoolGrad2x2(at(input), at(dy), at(dx), info.batchSize, h, w, info.inChannels, oh, ow);
