@@ -40,7 +40,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 test("npm pack ships the built library and kernel, MNIST, the fonts, the notebooks, the hub config and the README, and no tests", () => {
   for (const file of ["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/kernel/cli.js",
-    "dist/kernel/server.js", "dist/kernel/runner.js", "dist/kernel/checker.js", "dist/lib/backend/wasm-worker.js",
+    "dist/kernel/server.js", "dist/kernel/runner.js", "dist/kernel/checker.js", "dist/lib/backend/wasm/kernel-worker.js",
     "dist/data/mnist/train-images-idx3-ubyte.gz", "fonts/SourceSans3-Regular.ttf", "fonts/LICENSE.md",
     "notebooks/10-1-convolution.ipynb", "deploy/jupyterhub_config.py", "jupyter_config.json"]) {
     assert.ok(packed.includes(file), `${file} is missing from the package`);
