@@ -6,6 +6,7 @@ import { DisplayError } from "../display/errors";
 import { svgToPng } from "../display/raster";
 import { renderSvg, type RenderedSvg } from "./vega";
 
+/** The MIME type charts go out as (`application/vnd.vegalite.v5+json`), drawn by JupyterLab, VS Code and nnlab's HTML reports. */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 /** PNGs are drawn at twice the chart's size and shown at its size, so they stay sharp on HiDPI screens. */
@@ -36,13 +37,19 @@ function findDataUrl(node: unknown): string | undefined {
   return undefined;
 }
 
+/** A Vega-Lite chart, shown as rich output when it is a cell's value or passed to `display`: the spec for front ends that draw Vega-Lite, plus SVG and PNG drawn in the kernel for the rest. */
 export class Chart implements Displayable {
+  /** The Vega-Lite v5 spec, data inline. */
   readonly spec: TopLevelSpec;
   private rendered?: RenderedSvg;
   private png?: Buffer;
 
   /** `description` is the one-line `text/plain` of the bundle. */
-  constructor(spec: TopLevelSpec, readonly description: string) {
+  constructor(
+    spec: TopLevelSpec,
+    /** One line describing the chart: its `text/plain` form. */
+    readonly description: string,
+  ) {
     this.spec = checkSpec(spec);
   }
 

@@ -8,6 +8,7 @@ import { DisplayError } from "../display/errors";
 import { isTensorLike, toLabels, toRows, toVector, type Matrix, type Series, type TensorLike } from "../display/tensorLike";
 import { Chart, VEGA_LITE_SCHEMA } from "./chart";
 
+/** Options every chart takes: titles of the chart and axes, size, and the like. */
 export interface ChartOptions {
   title?: string;
   xTitle?: string;
@@ -43,6 +44,7 @@ function sameLength(name: string, values: readonly unknown[], expected: number, 
   }
 }
 
+/** `plot.line` options: the series (y values, optionally x) and how to draw them. */
 export interface LineOptions extends ChartOptions {
   /** One series, or several by name: { train: losses, test: testLosses }. */
   y: Series | Record<string, Series>;
@@ -95,6 +97,7 @@ export function line(options: LineOptions): Chart {
   return build(options, { width: 400, height: 220 }, body, `Line chart, ${series.length} series${names}, ${counts} points`);
 }
 
+/** `plot.scatter` options: x and y values and an optional class per point for the colour. */
 export interface ScatterOptions extends ChartOptions {
   x: Series;
   y: Series;
@@ -123,6 +126,7 @@ export function scatter(options: ScatterOptions): Chart {
   return build(options, { width: 400, height: 300 }, body, `Scatter plot, ${x.length} points` + (groups ? `, ${new Set(groups).size} classes` : ""));
 }
 
+/** `plot.bar` options: one value per label. */
 export interface BarOptions extends ChartOptions {
   values: Series;
   /** One label per bar (default 0, 1, 2, …); bars keep this order. */
@@ -146,6 +150,7 @@ export function bar(options: BarOptions): Chart {
   return build(options, { width: Math.min(600, 40 * values.length + 40), height: 220 }, body, `Bar chart, ${values.length} bars`);
 }
 
+/** `plot.heatmap` options: a matrix of values and the labels of its rows and columns. */
 export interface HeatmapOptions extends ChartOptions {
   /** Rows of numbers or a 2-D tensor; row 0 is drawn at the top. */
   values: Matrix;
@@ -190,6 +195,7 @@ export function heatmap(options: HeatmapOptions): Chart {
   return build(options, { width: cell * nCols, height: cell * nRows }, body, `Heatmap ${nRows}×${nCols}`);
 }
 
+/** `plot.confusionMatrix` options: true and predicted classes (tensors or arrays) and the class names. */
 export interface ConfusionMatrixOptions extends Omit<HeatmapOptions, "values" | "xLabels" | "yLabels"> {
   /** True class indices. */
   labels: Series;

@@ -13,6 +13,7 @@ import type { Chart } from "./chart";
 /** Fields taken as x when `x` is not given, in this order. */
 const X_FIELDS = ["step", "epoch", "iteration", "batch"] as const;
 
+/** `plot.live` options: the x field, how much time drawing may take, and how many points to draw. */
 export interface LiveOptions extends ChartOptions {
   /** The point field used as x; default: the first of step, epoch, iteration, batch in the first point, else the push count. */
   x?: string;
@@ -23,8 +24,11 @@ export interface LiveOptions extends ChartOptions {
   maxPoints?: number;
 }
 
+/** What a live chart has done so far: points pushed, redraws, and the time they took. */
 export interface LiveStats {
+  /** Points pushed, all series together. */
   readonly points: number;
+  /** Redraws sent. */
   readonly draws: number;
   /** Time spent building, rendering and sending redraws (ms). */
   readonly drawMs: number;
@@ -42,6 +46,7 @@ export function downsample(xs: readonly number[], ys: readonly number[], max: nu
   return [starts.map((s) => mean(xs, s)), starts.map((s) => mean(ys, s))];
 }
 
+/** A chart that redraws in place as points are pushed (`plot.live()`): `chart.push({ step, loss })` during training, redrawn at most as often as its time budget allows and once more at the end of the cell. */
 export class LiveChart implements Displayable, Flushable {
   private readonly series = new Map<string, { x: number[]; y: number[] }>();
   private xField: string | undefined;
@@ -61,10 +66,12 @@ export class LiveChart implements Displayable, Flushable {
     this.handle = this.timed(() => display(this));
   }
 
+  /** The Jupyter display_id of the chart's output, which each redraw updates. */
   get displayId(): string {
     return this.handle.displayId;
   }
 
+  /** Points, redraws and drawing time so far (to check that drawing stays a small share of training). */
   get stats(): LiveStats {
     return { points: this.pushes, draws: this.draws, drawMs: this.drawMs };
   }
