@@ -68,17 +68,19 @@ export class Chart implements Displayable {
   }
 
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
+    return this.bundle({ png: true });
+  }
+
+  /**
+   * The MIME bundle: the spec, the SVG and the text, and with `png` the PNG (the costliest part to
+   * draw; a live chart leaves it out of its intermediate redraws and adds it to the final one).
+   */
+  bundle({ png }: { png: boolean }): { data: MimeBundle; metadata: DisplayMetadata } {
+    const data: MimeBundle = { [VEGA_LITE_MIME]: this.spec, "image/svg+xml": this.toSVG(), "text/plain": this.description };
+    if (!png) return { data, metadata: {} };
     const { width, height } = this.draw();
-    return {
-      data: {
-        [VEGA_LITE_MIME]: this.spec,
-        "image/svg+xml": this.toSVG(),
-        "image/png": this.toPNG().toString("base64"),
-        "text/plain": this.description,
-      },
-      // Front ends show the 2× PNG at the chart's own size.
-      metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } },
-    };
+    // Front ends show the 2× PNG at the chart's own size.
+    return { data: { ...data, "image/png": this.toPNG().toString("base64") }, metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } } };
   }
 
   [inspect.custom](): string {

@@ -50,9 +50,12 @@ export interface LineOptions extends ChartOptions {
   y: Series | Record<string, Series>;
   /** x values (default 0, 1, 2, …): shared by all series, or per series by name like `y`. */
   x?: Series | Record<string, Series>;
-  /** Draw a dot on each point too. */
+  /** Draw a dot on each point too (default: on series of at most 20 points, so one point shows). */
   points?: boolean;
 }
+
+/** Series up to this long get a dot on each point by default: a one-point curve is visible. */
+const DOTS_UP_TO = 20;
 
 const isSeries = (v: Series | Record<string, Series>): v is Series =>
   isTensorLike(v) || typeof (v as ArrayLike<number>).length === "number";
@@ -82,13 +85,18 @@ export function line(options: LineOptions): Chart {
     const xs = xValues(options.x, name, ys, several ? `y.${name}` : "y");
     return ys.map((v, i) => ({ x: finite(xs ? xs[i]! : i), y: finite(v), series: name }));
   });
+  const longest = Math.max(...series.map(([, ys]) => ys.length));
+  const wholeX = rows.every((r) => r.x === null || Number.isInteger(r.x));
   const body = {
     data: { values: rows },
-    mark: { type: "line", point: options.points ?? false, tooltip: true },
+    mark: { type: "line", point: options.points ?? longest <= DOTS_UP_TO, tooltip: true },
     params: PAN_ZOOM,
     encoding: {
-      x: { field: "x", type: "quantitative", title: options.xTitle ?? (options.x ? "x" : "index") },
-      y: { field: "y", type: "quantitative", title: options.yTitle ?? (several ? "value" : series[0]![0]) },
+      // Steps and epochs are whole numbers: no 0.5-epoch ticks.
+      x: { field: "x", type: "quantitative", title: options.xTitle ?? (options.x ? "x" : "index"),
+        ...(wholeX ? { axis: { tickMinStep: 1, format: "d" } } : {}) },
+      // The axis fits the data (an accuracy of 97–99 % is not squeezed against 0).
+      y: { field: "y", type: "quantitative", scale: { zero: false }, title: options.yTitle ?? (several ? "value" : series[0]![0]) },
       ...(several ? { color: { field: "series", type: "nominal", title: null, sort: series.map(([n]) => n) } } : {}),
     },
   };

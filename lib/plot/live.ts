@@ -10,6 +10,12 @@ import { markDrawn, markPending, type Flushable } from "../display/pending";
 import { line, type ChartOptions } from "./charts";
 import type { Chart } from "./chart";
 
+/**
+ * Longest wait between redraws while points keep coming (ms). The budget alone would wait 50× the
+ * last draw, ~25 s after a slow first render; live means a redraw at least every 2 s.
+ */
+const MAX_WAIT_MS = 1500;
+
 /** Fields taken as x when `x` is not given, in this order. */
 const X_FIELDS = ["step", "epoch", "iteration", "batch"] as const;
 
@@ -53,6 +59,9 @@ export class LiveChart implements Displayable, Flushable {
   private pushes = 0;
   private readonly handle: DisplayHandle;
   private dirty = false;
+  /** Whether the output shows the PNG (drawn only on the final redraw: see `flush`). */
+  private hasPng = true;
+  private pointsDrawn = false;
   private lastDrawEnd = 0;
   private lastDrawCost = 0;
   private draws = 0;
@@ -93,16 +102,28 @@ export class LiveChart implements Displayable, Flushable {
     }
     this.pushes++;
     this.dirty = true;
-    // Redraw only after enough undrawn time that the last draw's cost stays within the budget.
-    if (performance.now() - this.lastDrawEnd >= this.lastDrawCost / this.budget) this.flush();
-    else markPending(this);
+    markPending(this);
+    // The first points at once; then redraw after enough undrawn time that the last draw's cost
+    // stays within the budget, but never wait longer than MAX_WAIT_MS.
+    const wait = this.pointsDrawn ? Math.min(this.lastDrawCost / this.budget, MAX_WAIT_MS) : 0;
+    if (performance.now() - this.lastDrawEnd >= wait) this.redraw(false);
   }
 
-  /** Draws the current state now if it changed since the last draw. */
+  /**
+   * Draws the final state now, with the PNG (what nbconvert, GitHub and the classic Notebook show),
+   * if anything changed since the last complete draw. The kernel calls it after each cell.
+   */
   flush(): void {
     markDrawn(this);
-    if (!this.dirty) return;
+    if (!this.dirty && this.hasPng) return;
+    this.redraw(true);
+  }
+
+  /** Redraws in place; intermediate redraws leave the PNG out (a third of the cost of a draw). */
+  private redraw(png: boolean): void {
     this.dirty = false;
+    this.hasPng = png;
+    this.pointsDrawn ||= this.pushes > 0;
     this.timed(() => this.handle.update(this));
   }
 
@@ -148,7 +169,7 @@ export class LiveChart implements Displayable, Flushable {
   }
 
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
-    const { data, metadata } = this.chart()[DISPLAY]();
+    const { data, metadata } = this.chart().bundle({ png: this.hasPng });
     return { data: { ...data, "text/plain": this.describe() }, metadata };
   }
 
