@@ -124,20 +124,24 @@ test("writeAtomic replaces the file by rename (a reader of the old file sees it 
   assert.deepEqual(readdirSync(folder).sort(), ["report.html", "taken.html"]);
 });
 
-test("HTML prefers html > svg > png > markdown > plain, skips vega-lite and strips ANSI from tracebacks", async () => {
+test("HTML prefers vega-lite (its SVG kept as the fallback) > html > svg > png > markdown > plain and strips ANSI from tracebacks", async () => {
   const nb: Notebook = {
     nbformat: 4, nbformat_minor: 5, metadata: {},
     cells: [{
       cell_type: "code", metadata: {}, source: "x", execution_count: 3, outputs: [
-        { output_type: "display_data", metadata: {}, data: { "application/vnd.vegalite.v5+json": { mark: "line" }, "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "chart" } },
+        { output_type: "display_data", metadata: {}, data: { "application/vnd.vegalite.v5+json": { mark: "line", title: "</script>" }, "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "chart" } },
+        { output_type: "display_data", metadata: {}, data: { "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "picture" } },
         { output_type: "display_data", metadata: {}, data: { "text/html": "<table></table>", "text/plain": "table" } },
         { output_type: "error", ename: "E", evalue: "v", traceback: ["\u001b[31mE: v\u001b[0m"] },
       ],
     }],
   };
   const html = await renderHtml(nb, "t");
-  assert.ok(html.includes(`<img alt="figure" src="data:image/svg+xml;base64,${Buffer.from("<svg/>").toString("base64")}">`));
-  assert.ok(!html.includes(PNG) && !html.includes("vegalite") && !html.includes("mark"));
+  const svg = `<img alt="figure" src="data:image/svg+xml;base64,${Buffer.from("<svg/>").toString("base64")}">`;
+  assert.ok(html.includes(`<figure class="chart"><div class="vega-target"></div><div class="fallback">${svg}</div>` +
+    '<script type="application/json" class="vega-spec">{"mark":"line","title":"\\u003c/script>"}</script></figure>'));
+  assert.equal(html.split(svg).length - 1, 2);
+  assert.ok(!html.includes(PNG));
   assert.ok(html.includes('<div class="html"><table></table></div>'));
   assert.ok(html.includes('<pre class="error">E: v</pre>'));
 });
