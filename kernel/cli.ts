@@ -22,39 +22,37 @@ function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?
   return values["sys-prefix"] ? { kind: "sys-prefix" } : { kind: "user" };
 }
 
-async function install(args: string[]): Promise<number> {
+async function install(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: { user: { type: "boolean" }, "sys-prefix": { type: "boolean" }, prefix: { type: "string" }, name: { type: "string" } },
   });
   const dir = installKernelspec(installTarget(values), values.name ?? DEFAULT_NAME);
   console.log(`Installed the "TypeScript (${values.name ?? DEFAULT_NAME})" kernelspec in ${dir}`);
-  return 0;
 }
 
-async function kernel(args: string[]): Promise<number> {
+async function kernel(args: string[]): Promise<void> {
   const { positionals } = parseArgs({ args, allowPositionals: true });
   if (positionals.length !== 1) throw new UsageError("nnlab kernel needs exactly one CONNECTION_FILE", USAGE);
   const { runKernel } = require("./server") as typeof import("./server");
   await runKernel(positionals[0]);
-  return 0;
 }
 
-/** command -> its handler (argv after the command name) -> exit code. */
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+/** command -> its handler (argv after the command name) -> exit code (void: 0, or what it set in process.exitCode). */
+const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   install,
   kernel,
   run: (args) => (require("./notebook/command") as typeof import("./notebook/command")).runCommand(args),
 };
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number | void> {
   const [command, ...rest] = argv;
   const handler = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!handler) throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`, USAGE);
   return handler(rest);
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e: Error) => {
+main(process.argv.slice(2)).then((code) => { if (code !== undefined) process.exitCode = code; }, (e: Error) => {
   console.error(e instanceof UsageError ? e.message : e.stack);
   process.exitCode = e instanceof UsageError ? 2 : 1;
 });
