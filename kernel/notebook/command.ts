@@ -47,6 +47,7 @@ export function parseRunArgs(argv: string[]): RunCommand {
 }
 
 const rel = (p: string): string => path.relative(process.cwd(), p) || p;
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
 /** "checks 2/2" over the cells tagged `check` that ran; empty when the notebook has none. */
 function checks(r: FileRunResult): string {
@@ -59,8 +60,8 @@ function checks(r: FileRunResult): string {
 export function describeRun(file: string, r: FileRunResult): string {
   const wrote = [r.ipynbPath, r.htmlPath].filter((p): p is string => p !== undefined).map(rel).join(", ");
   const errors = r.cells.filter((c) => c.error && !c.expected).length;
-  const allowed = !r.failure && errors > 0 ? `, ${errors} cell errors allowed` : "";
-  const head = `${r.failure ? "FAIL" : "ok  "} ${file}: ${r.cellsRun} cells${checks(r)}${allowed}, ${r.seconds.toFixed(1)} s -> ${wrote}`;
+  const allowed = !r.failure && errors > 0 ? `, ${count(errors, "cell error")} allowed` : "";
+  const head = `${r.failure ? "FAIL" : "ok  "} ${file}: ${count(r.cellsRun, "cell")}${checks(r)}${allowed}, ${r.seconds.toFixed(1)} s -> ${wrote}`;
   const f = r.failure;
   if (!f) return head;
   if (f.reason === "died") return `${head}\n  cell ${f.cellIndex}: ${f.evalue}`;

@@ -29,10 +29,10 @@ function folderWith(files: Record<string, Notebook | string>): string {
 
 interface Ran { code: number | null; stdout: string; stderr: string; lines: string[] }
 
-/** `nnlab run ARGS` in `cwd`, as a user types it. */
-function nnlabRun(cwd: string, ...args: string[]): Promise<Ran> {
+/** `node SCRIPT ARGS` in `cwd` with `env` added. */
+function node(cwd: string, env: Record<string, string>, script: string, ...args: string[]): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, "run", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [script, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => { stdout += d.toString(); });
@@ -42,6 +42,10 @@ function nnlabRun(cwd: string, ...args: string[]): Promise<Ran> {
   });
 }
 
+/** `nnlab run ARGS` in `cwd`, as a user types it. */
+const nnlabRun = (cwd: string, ...args: string[]): Promise<Ran> => node(cwd, {}, CLI, "run", ...args);
+
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 const outputsOf = (nb: Notebook, i: number) => (nb.cells[i] as CodeCell).outputs;
 
 const CHECKED = notebook(
@@ -102,7 +106,7 @@ test("nnlab run --allow-errors records every error, runs every cell and exits 0,
   const dir = folderWith({ "broken.ipynb": notebook(code("throw new RangeError('wrong')"), code("console.log('still ran')")) });
   const ran = await nnlabRun(dir, "broken.ipynb", "--allow-errors");
   assert.equal(ran.code, 0, ran.stdout + ran.stderr);
-  assert.match(ran.lines[0]!, /^ok {3}broken\.ipynb: 2 cells, 1 cell errors allowed, /);
+  assert.match(ran.lines[0]!, /^ok {3}broken\.ipynb: 2 cells, 1 cell error allowed, /);
   const executed = readNotebook(path.join(dir, "broken.nbconvert.ipynb"));
   assert.equal(outputsOf(executed, 0)[0]?.output_type, "error");
   assert.deepEqual(outputsOf(executed, 1), [{ output_type: "stream", name: "stdout", text: "still ran\n" }]);
@@ -118,7 +122,7 @@ test("a killed kernel: the partial notebook is written and marked failed, one li
   assert.match(ran.lines[0]!, /^FAIL killed\.ipynb: 2 cells, \d+\.\d s -> killed\.nbconvert\.ipynb$/);
   assert.match(ran.stdout, /\n {2}cell 1: the kernel was killed by SIGKILL while the cell ran\n/);
   assert.ok(!ran.stdout.includes("dist/"), `no build hint for a kernel that died running a cell: ${ran.stdout}`);
-  assert.match(ran.lines[1]!, /^ok {3}next\.ipynb: 1 cells, /);
+  assert.match(ran.lines[1]!, /^ok {3}next\.ipynb: 1 cell, /);
   assert.equal(ran.lines[2], "1 of 2 notebooks failed");
   const partial = readNotebook(path.join(dir, "killed.nbconvert.ipynb"));
   assert.deepEqual(outputsOf(partial, 0), [{ output_type: "stream", name: "stdout", text: "before the kill\n" }]);
@@ -150,7 +154,7 @@ test("malformed notebooks (bad JSON, cells: [null], a numeric source, nbformat 3
     assert.ok(ran.lines[i]!.startsWith(`FAIL ${name}: ${name} is not a valid nbformat 4 notebook: `), ran.lines[i]);
     assert.match(ran.lines[i]!, MALFORMED[name]![1]);
   }
-  assert.match(ran.lines[names.length]!, /^ok {3}good\.ipynb: 1 cells, /);
+  assert.match(ran.lines[names.length]!, /^ok {3}good\.ipynb: 1 cell, /);
   assert.equal(ran.lines[names.length + 1], `${names.length} of ${names.length + 1} notebooks failed`);
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes("nbconvert")), ["good.nbconvert.ipynb"]);
 });
@@ -189,4 +193,12 @@ test("a cell that ignores the interrupt after its timeout gets the kernel killed
   assert.deepEqual(outputsOf(run.notebook, 0), [{ output_type: "stream", name: "stdout", text: "warm\n" }]);
   assert.equal(outputsOf(run.notebook, 1).at(-1)?.output_type, "error");
   assert.deepEqual(run.cells.map((c) => c.status), ["ok", "died"]);
+});
+
+test("npm start is nnlab run --html (into --out here) and passes NNLAB_QUICK=1 on to the notebooks' kernel", async () => {
+  const dir = folderWith({ "quick.ipynb": notebook(code("console.log(`quick: ${process.env.NNLAB_QUICK}`)")) });
+  const ran = await node(dir, { NNLAB_QUICK: "1" }, path.join(ROOT, "dist", "scripts", "start.js"), "quick.ipynb", "--out", "reports");
+  assert.equal(ran.code, 0, ran.stdout + ran.stderr);
+  assert.match(ran.lines[0]!, /^ok {3}quick\.ipynb: 1 cell, \d+\.\d s -> reports\/quick\.ipynb, reports\/quick\.html$/);
+  assert.deepEqual(outputsOf(readNotebook(path.join(dir, "reports", "quick.ipynb")), 0), [{ output_type: "stream", name: "stdout", text: "quick: 1\n" }]);
 });
