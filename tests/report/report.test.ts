@@ -101,13 +101,17 @@ test("in headless Chromium with the network blocked, vega-embed draws every char
     const drawn = await page.$$eval("figure.chart", (figures) => figures.map((f) => {
       const target = f.querySelector(".vega-target")!;
       const surface = target.querySelector("canvas, svg.marks");
-      return { embed: target.classList.contains("vega-embed"), surface: surface?.tagName.toLowerCase(), width: surface?.getBoundingClientRect().width ?? 0 };
+      return {
+        embed: target.classList.contains("vega-embed"), surface: surface?.tagName.toLowerCase(), width: surface?.getBoundingClientRect().width ?? 0,
+        menu: [...target.querySelectorAll(".vega-actions a")].map((a) => a.textContent),
+      };
     }));
     assert.equal(drawn.length, 2);
     for (const chart of drawn) {
       assert.ok(chart.embed, "vega-embed took the container");
       assert.ok(chart.surface === "canvas" || chart.surface === "svg", `drawn on ${chart.surface}`);
       assert.ok(chart.width > 100, `chart width ${chart.width}`);
+      assert.deepEqual(chart.menu, ["Save as SVG", "Save as PNG"], "vega-embed's export menu, nothing that opens a web page");
     }
     assert.deepEqual(left, [], "requests that left file://");
     assert.deepEqual(errors, [], "console errors and warnings");
