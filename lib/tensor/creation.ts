@@ -1,6 +1,7 @@
 /** Making tensors: torch.tensor, torch.Tensor, zeros/ones/full/rand/randn/arange and *_like. */
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, TorchTypeError, ValueError, shapeStr } from "../errors";
+import { checkAllocation } from "../backend/memory";
 import { fillNormal, fillUniform } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 
@@ -105,25 +106,32 @@ function make(h: tf.Tensor, opts: TensorOptions): Tensor {
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
+// zeros and ones fill a backend buffer (the Fill kernel) instead of uploading a JS array of the
+// same size, so that the backend's allocation check sees them first.
 export function zeros(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "zeros");
-  return make(tf.zeros(shape, tfDtype(opts.dtype ?? "float32")), opts);
+  return make(tf.fill(shape, 0, tfDtype(opts.dtype ?? "float32")), opts);
 }
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "ones");
-  return make(tf.ones(shape, tfDtype(opts.dtype ?? "float32")), opts);
+  return make(tf.fill(shape, 1, tfDtype(opts.dtype ?? "float32")), opts);
 }
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   parseShape([shape], "full");
   return make(tf.fill(shape, value, tfDtype(opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32"))), opts);
 }
+/** The JS buffer random values are drawn into before they go to the backend, once it is known to fit there. */
+function hostFloats(shape: number[]): Float32Array {
+  checkAllocation(shape, "float32");
+  return new Float32Array(shape.reduce((a, d) => a * d, 1));
+}
 export function rand(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "rand");
-  return make(tf.tensor(fillUniform(new Float32Array(shape.reduce((a, d) => a * d, 1)), 0, 1), shape), opts);
+  return make(tf.tensor(fillUniform(hostFloats(shape), 0, 1), shape), opts);
 }
 export function randn(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "randn");
-  return make(tf.tensor(fillNormal(new Float32Array(shape.reduce((a, d) => a * d, 1))), shape), opts);
+  return make(tf.tensor(fillNormal(hostFloats(shape)), shape), opts);
 }
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor { return zeros([...t.shape], { dtype: t.dtype, ...opts }); }
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor { return ones([...t.shape], { dtype: t.dtype, ...opts }); }
