@@ -94,7 +94,7 @@ export function collectGarbage(): void {
 // ---- functions that mirror Tensor methods ------------------------------------------------------
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, softmax, logSoftmax, eq,
-  sum, mean, max, argmax, matmul, matmul as mm, flatten, transpose, permute, cat, stack, clone, conv2d,
+  sum, mean, max, argmax, matmul, mm, bmm, flatten, reshape, narrow, squeeze, unsqueeze, transpose, permute, cat, stack, clone, conv2d,
 } from "./ops";
 
 export function isTensor(v: unknown): v is TensorClass {

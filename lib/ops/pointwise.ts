@@ -6,21 +6,43 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../errors";
 import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
+import { int32Value } from "../tensor/creation";
+
+// ---- int64 results (int32 in the backends) -----------------------------------------------------
+/**
+ * An int64 result that left int32 wrapped around by a multiple of 2^32. `approx` computes the same
+ * in float32, off by far less than 2^30 (a few ulps; a sum of n values by at most n · 2^7), so the
+ * two differ by more than 2^30 exactly where it wrapped: then `y` is freed and this throws.
+ */
+export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tensor): tf.Tensor {
+  if (y.dtype !== "int32") return y;
+  const wrapped = tf.tidy(() => tf.any(tf.greater(tf.abs(tf.sub(tf.cast(y, "float32"), approx())), 2 ** 30)).dataSync()[0] !== 0);
+  if (!wrapped) return y;
+  y.dispose();
+  throw new RuntimeError(`integer overflow: ${what} gives int64 values outside [-2147483648, 2147483647], the range nnlab stores int64 in ` +
+    "(PyTorch keeps 64 bits); work in float32 with .float() (whole numbers exact up to 2^24) or keep the numbers smaller");
+}
+
+const asFloat = (h: tf.Tensor): tf.Tensor => (h.dtype === "float32" ? h : tf.cast(h, "float32"));
 
 // ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
 type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
 
 function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: UnaryGrad): Tensor {
   const xh = x._h;
-  const y = f(xh);
+  const y = checkIntRange(name.replace(/Backward0$/, "").toLowerCase(), f(xh), () => f(asFloat(xh)));
   return result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]);
 }
 
-export const neg = (x: Tensor) => unary("NegBackward0", x, tf.neg, (gy) => tf.neg(gy));
+// The wasm backend's Neg and Abs go through float32 for int32 (neg(16777217) gave -16777216): exact forms for ints.
+const negExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.scalar(-1, "int32"))) : tf.neg(h));
+const absExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.sign(h))) : tf.abs(h));
+
+export const neg = (x: Tensor) => unary("NegBackward0", x, negExact, (gy) => tf.neg(gy));
 export const exp = (x: Tensor) => unary("ExpBackward0", x, tf.exp, (gy, _x, y) => tf.mul(gy, y));
 export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => tf.div(gy, xh));
 export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
-export const abs = (x: Tensor) => unary("AbsBackward0", x, tf.abs, (gy, xh) => tf.mul(gy, tf.sign(xh)));
+export const abs = (x: Tensor) => unary("AbsBackward0", x, absExact, (gy, xh) => tf.mul(gy, tf.sign(xh)));
 export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
 /** `F.leakyRelu(x, negativeSlope = 0.01)`: x where x > 0, else negativeSlope · x (PyTorch's slope at 0 too). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", x, (h) => tf.leakyRelu(h, negativeSlope),
@@ -30,7 +52,14 @@ export const sigmoid = (x: Tensor) =>
 export const tanh = (x: Tensor) =>
   unary("TanhBackward0", x, tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
 
+/** `x ** p`; an int64 tensor to a whole power stays int64 (exact or raising), to a fractional one becomes float32. */
 export function pow(x: Tensor, p: number): Tensor {
+  if (x.dtype !== "float32") {
+    if (!Number.isInteger(p)) return pow(cast(x, "float32"), p);
+    if (p < 0) throw new RuntimeError("Integers to negative integer powers are not allowed.");
+    const ints = x.dtype === "bool" ? cast(x, "int64") : x;
+    return unary("PowBackward0", ints, (h) => tf.tidy(() => tf.pow(h, tf.scalar(p, h.dtype))), () => { throw new RuntimeError("int64 tensors have no gradient"); });
+  }
   if (p === 2) return unary("PowBackward0", x, tf.square, (gy, xh) => tf.mul(gy, tf.mul(xh, 2)));
   return unary("PowBackward0", x, (h) => tf.pow(h, p), (gy, xh) => tf.mul(gy, tf.mul(tf.pow(xh, p - 1), p)));
 }
@@ -68,7 +97,8 @@ function broadcastShape(a: readonly number[], b: readonly number[], what: string
 function asTensor(v: TensorOrScalar, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== "number") throw new RuntimeError(`expected a Tensor or a number, got ${typeof v}`);
-  return new Tensor(tf.scalar(v, like.dtype === "float32" || !Number.isInteger(v) ? "float32" : "int32"));
+  const float = like.dtype === "float32" || !Number.isInteger(v);
+  return new Tensor(float ? tf.scalar(v, "float32") : tf.scalar(int32Value(v, "the scalar"), "int32"));
 }
 
 /** PyTorch's type promotion, reduced to our dtypes: bool < int64 < float32; true division is float. */
@@ -79,10 +109,12 @@ function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] 
   return [cast(a, target), cast(b, target)];
 }
 
-function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
   const like = (a instanceof Tensor ? a : b) as Tensor;
   const [ta, tb] = promote(asTensor(a, like), asTensor(b, like), name === "DivBackward0");
+  const op = name.replace(/Backward0$/, "").toLowerCase();
+  const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => checkIntRange(op, fn(x, y), () => fn(asFloat(x), asFloat(y)));
   const [ha, hb] = [ta._h, tb._h];
   // Same shape and layout, or a scalar against anything: stay in the physical layout.
   const samePhysical = samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape);
@@ -136,7 +168,7 @@ export const ge = (x: Tensor, y: TensorOrScalar) => compare("ge", x, y);
 // ---- dtype and copies -------------------------------------------------------------------------
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const h = tf.cast(x._h, tfDtype(dtype));
+  const h = checkIntRange(`converting ${x.dtype} to ${dtype}`, tf.cast(x._h, tfDtype(dtype)), () => x._h);
   return dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm);
 }
 
@@ -148,6 +180,6 @@ export function clone(x: Tensor): Tensor {
 /** The values in logical order: `x` itself when they already are, else a copy. */
 export function contiguous(x: Tensor): Tensor {
   const perm = x._perm;
-  if (!perm) return x;
+  if (!perm && !x._strides) return x;
   return result(tf.tidy(() => tf.clone(contig(x))), null, "CloneBackward0", [x], (gy) => [toPhys(gy, perm)]);
 }

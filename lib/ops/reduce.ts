@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError } from "../errors";
 import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
-import { cast } from "./pointwise";
+import { cast, checkIntRange } from "./pointwise";
 import { contig, toPhys } from "../tensor/layout";
 
 /** `torch.max(t, dim)`: destructures as `[values, indices]`, also has `.values` / `.indices`. */
@@ -28,16 +28,20 @@ function reduceOp(name: string, x: Tensor, dim: number | number[] | undefined, k
     // Over everything: layout does not matter.
     const h = src._h;
     const n = h.size;
-    const out = mean ? tf.mean(h) : tf.sum(h);
+    const out = mean ? tf.mean(h) : checkIntRange("sum", tf.sum(h), () => tf.sum(tf.cast(h, "float32")));
     return result(out, null, name + "0", [src], (gy) => [tf.broadcastTo(mean ? tf.div(gy, n) : gy, h.shape)]);
   }
   const axes = dims(src, dim);
   const c = contig(src);
-  const out = mean ? tf.mean(c, axes, keepdim) : tf.sum(c, axes, keepdim);
   const shape = [...src.shape];
   const perm = src._perm;
   const count = axes.reduce((a, ax) => a * shape[ax], 1);
-  if (perm) c.dispose();
+  let out: tf.Tensor;
+  try {
+    out = mean ? tf.mean(c, axes, keepdim) : checkIntRange("sum", tf.sum(c, axes, keepdim), () => tf.sum(tf.cast(c, "float32"), axes, keepdim));
+  } finally {
+    if (perm) c.dispose();
+  }
   return result(out, null, name + "1", [src], (gy) => {
     const g = tf.broadcastTo(tf.reshape(mean ? tf.div(gy, count) : gy, keptShape(shape, axes)), shape);
     return [toPhys(g, perm)];

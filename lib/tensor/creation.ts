@@ -65,13 +65,23 @@ export function tensor(data: TensorData | Tensor, opts: TensorOptions = {}): Ten
   return fromValues(flat, shape, opts.dtype ?? inferDtype(flat, data as TensorData), opts.requiresGrad);
 }
 
+/** A whole number as nnlab stores int64 (int32); outside that range it would wrap around, so it raises. */
+export function int32Value(v: number, what: string): number {
+  const n = Math.trunc(v);
+  if (n > 2147483647 || n < -2147483648) {
+    throw new RuntimeError(`integer overflow: ${what} ${n} is outside [-2147483648, 2147483647], the range nnlab stores int64 in ` +
+      "(PyTorch keeps 64 bits); use a float32 tensor ({ dtype: \"float32\" }, whole numbers exact up to 2^24) or smaller numbers");
+  }
+  return n;
+}
+
 /** A tensor from flat row-major values. */
 export function fromValues(values: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType = "float32", requiresGrad = false): Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
   if (values.length !== n) throw new ValueError(`${values.length} values cannot fill a tensor of shape ${shapeStr(shape)} (${n} elements)`);
   const buf = dtype === "float32" ? Float32Array.from(values as ArrayLike<number>, Number)
     : dtype === "bool" ? Uint8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0))
-    : Int32Array.from(values as ArrayLike<number>, (v) => Math.trunc(Number(v)));
+    : Int32Array.from(values as ArrayLike<number>, (v) => int32Value(Number(v), "the int64 value"));
   const t = new Tensor(tf.tensor(buf, [...shape], tfDtype(dtype)));
   return requiresGrad ? t.requiresGrad_(true) : t;
 }
@@ -118,7 +128,8 @@ export function ones(...args: ShapeArgs): Tensor {
 }
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   parseShape([shape], "full");
-  return make(tf.fill(shape, value, tfDtype(opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32"))), opts);
+  const dtype = opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32");
+  return make(tf.fill(shape, dtype === "int64" ? int32Value(value, "the fill value") : value, tfDtype(dtype)), opts);
 }
 /** The JS buffer random values are drawn into before they go to the backend, once it is known to fit there. */
 function hostFloats(shape: number[]): Float32Array {

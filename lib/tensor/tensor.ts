@@ -49,6 +49,12 @@ export class Tensor {
   requiresGrad: boolean;
   grad: Tensor | null = null;
   gradFn: Node | null = null;
+  /**
+   * @internal PyTorch's strides for this tensor when a view op (transpose, permute, expand, a
+   * slice) made them other than the contiguous ones; null otherwise. The values here are always
+   * materialised; the strides only let `view` refuse what PyTorch refuses (lib/ops/shape.ts).
+   */
+  _strides: readonly number[] | null = null;
 
   /** @internal use torch.tensor(...) and friends to make tensors. Takes ownership of `handle`. */
   constructor(handle: tf.Tensor | Storage, perm: Perm = null, requiresGrad = false) {
@@ -146,7 +152,9 @@ export class Tensor {
 
   /** A tensor sharing this one's storage, cut off from the graph (in-place changes show through). */
   get data(): Tensor {
-    return new Tensor(this._s, null, false);
+    const t = new Tensor(this._s, null, false);
+    t._strides = this._strides;
+    return t;
   }
 
   /** `param.data = other.data`: replaces the values (and shape) without recording anything. */
@@ -232,7 +240,8 @@ export class Tensor {
   // ---- devices (ops that are methods, such as t.view(...) or t.sum(), come from lib/ops/methods.ts)
   cpu(): Tensor { return this; }
   cuda(): Tensor { parseDevice("cuda", "Tensor.cuda"); return this; }
-  isContiguous(): boolean { return this._perm === null; }
+  /** As PyTorch answers: false for a transposed, permuted, expanded or sliced view until `.contiguous()`. */
+  isContiguous(): boolean { return this._strides === null; }
 
   // ---- printing -------------------------------------------------------------------------------
   toString(): string { return formatTensor(this); }
@@ -274,6 +283,24 @@ export function dimArg<D>(arg: DimArg<D>, keepdim: boolean): { dim: D; keepdim: 
   return typeof arg === "object" && arg !== null && !Array.isArray(arg)
     ? { dim: (arg as { dim: D }).dim, keepdim: (arg as { keepdim?: boolean }).keepdim ?? keepdim }
     : { dim: arg as D, keepdim };
+}
+
+/** Row-major strides of `shape`: PyTorch's strides of a contiguous tensor. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= Math.max(shape[i], 1);
+  }
+  return strides;
+}
+
+/** @internal records a view's PyTorch strides on `t` (null when they are the contiguous ones; size-1 dims do not count). */
+export function withStrides(t: Tensor, strides: readonly number[] | null): Tensor {
+  const plain = contiguousStrides(t.shape);
+  t._strides = strides && strides.some((s, i) => t.shape[i] !== 1 && s !== plain[i]) ? strides : null;
+  return t;
 }
 
 /** Wraps a backend tensor; records a node when `inputs` require grad. */
