@@ -1,6 +1,7 @@
 /** softmax / log_softmax along any dim (the backends do the last axis; other dims are moved there). */
 import * as tf from "@tensorflow/tfjs-core";
 import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
+import { RuntimeError } from "../errors";
 import { contig, toPhys } from "../tensor/layout";
 
 /** Runs `f` on the last axis of `h` after moving `dim` there, and moves the result back. */
@@ -12,8 +13,16 @@ function onLastAxis(h: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): 
 }
 
 /** `F.softmax(x, 1)` or `F.softmax(x, { dim: 1 })`. */
+/** PyTorch has no softmax of integers or bools. */
+function floatOnly(x: Tensor, what: string): void {
+  if (x.dtype !== "float32") {
+    throw new RuntimeError(`"${what}" not implemented for '${x.dtype === "int64" ? "Long" : "Bool"}' (convert with .float() first)`);
+  }
+}
+
 export function softmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
+  floatOnly(x, "softmax_kernel_impl");
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.softmax));
   return result(y, null, "SoftmaxBackward0", [x], (gy) =>
@@ -24,6 +33,7 @@ export function softmax(x: Tensor, dim: DimArg): Tensor {
 /** `F.logSoftmax(x, 1)` or `F.logSoftmax(x, { dim: 1 })`. */
 export function logSoftmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
+  floatOnly(x, "log_softmax_kernel_impl");
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.logSoftmax));
   return result(y, null, "LogSoftmaxBackward0", [x], (gy) =>

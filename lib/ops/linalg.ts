@@ -3,8 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
-import { unsqueeze, squeeze } from "./shape";
-import { abs, cast } from "./pointwise";
+import { expand, reshape, unsqueeze, squeeze } from "./shape";
+import { abs, broadcastShape, cast } from "./pointwise";
 import { max } from "./reduce";
 
 /** A 2-D operand: its buffer and whether that buffer holds the transpose. */
@@ -21,7 +21,8 @@ function mismatch(a: readonly number[], b: readonly number[]): RuntimeError {
 /** PyTorch's names of the dtypes in its "expected scalar type" errors. */
 const SCALAR_TYPE = { float32: "Float", int64: "Long", bool: "Bool" } as const;
 
-function sameDtype(a: Tensor, b: Tensor, message?: string): void {
+/** PyTorch's error for operands of two dtypes (a product does not promote). */
+export function sameDtype(a: Tensor, b: Tensor, message?: string): void {
   if (a.dtype !== b.dtype) throw new RuntimeError(message ?? `expected scalar type ${SCALAR_TYPE[a.dtype]} but found ${SCALAR_TYPE[b.dtype]}`);
 }
 
@@ -48,12 +49,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dim() === 1 && b.dim() === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
   if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) {
-    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} ` +
-      "(give both the same leading batch size, e.g. with expand() or unsqueeze(0), or reshape to 2-D)");
-  }
   const [sa, sb] = [a.shape, b.shape];
   if (sa[sa.length - 1] !== sb[sb.length - 2]) throw mismatch(sa.slice(-2), sb.slice(-2));
+  if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) return broadcastMatmul(a, b);
   const A = operand(a);
   const B = operand(b);
   const y = tf.matMul(A.h, B.h, A.tr, B.tr);
@@ -63,6 +61,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     A.tr ? tf.matMul(B.h, gy, B.tr, true) : tf.matMul(gy, B.h, false, !B.tr),
     B.tr ? tf.matMul(gy, A.h, true, A.tr) : tf.matMul(A.h, gy, !A.tr, false),
   ].map((g, i) => (i === 0 ? (A.fresh ? toPhys(g, a._perm) : g) : (B.fresh ? toPhys(g, b._perm) : g))), fresh);
+}
+
+/** Batch dims that broadcast ([2, 1, n, k] · [3, k, m] → [2, 3, n, m]): both expanded and flattened to one batch dim. */
+function broadcastMatmul(a: Tensor, b: Tensor): Tensor {
+  const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+  const count = batch.reduce((p, d) => p * d, 1);
+  const asBatch = (t: Tensor) => reshape(expand(t, [...batch, ...t.shape.slice(-2)]), [count, ...t.shape.slice(-2)]);
+  return reshape(matmul(asBatch(a), asBatch(b)), [...batch, a.shape[a.dim() - 2], b.shape[b.dim() - 1]]);
 }
 
 /**

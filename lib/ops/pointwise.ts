@@ -23,6 +23,9 @@ export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tenso
     "(PyTorch keeps 64 bits); work in float32 with .float() (whole numbers exact up to 2^24) or keep the numbers smaller");
 }
 
+const BOOL_NEG = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+const BOOL_SUB = "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+
 const asFloat = (h: tf.Tensor): tf.Tensor => (h.dtype === "float32" ? h : tf.cast(h, "float32"));
 
 // ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
@@ -38,21 +41,29 @@ function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: Un
 const negExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.scalar(-1, "int32"))) : tf.neg(h));
 const absExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.sign(h))) : tf.abs(h));
 
-export const neg = (x: Tensor) => unary("NegBackward0", x, negExact, (gy) => tf.neg(gy));
-export const exp = (x: Tensor) => unary("ExpBackward0", x, tf.exp, (gy, _x, y) => tf.mul(gy, y));
-export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => tf.div(gy, xh));
-export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
-export const abs = (x: Tensor) => unary("AbsBackward0", x, absExact, (gy, xh) => tf.mul(gy, tf.sign(xh)));
-export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
+/** Float functions of int64 and bool tensors compute on float32 copies, as PyTorch promotes them. */
+const floating = (x: Tensor): Tensor => (x.dtype === "float32" ? x : cast(x, "float32"));
+
+/** PyTorch refuses these ops on bool tensors, each in its own words. */
+function notBool(x: Tensor, message: string): Tensor {
+  if (x.dtype === "bool") throw new RuntimeError(message);
+  return x;
+}
+
+export const neg = (x: Tensor) => unary("NegBackward0", notBool(x, BOOL_NEG), negExact, (gy) => tf.neg(gy));
+export const exp = (x: Tensor) => unary("ExpBackward0", floating(x), tf.exp, (gy, _x, y) => tf.mul(gy, y));
+export const log = (x: Tensor) => unary("LogBackward0", floating(x), tf.log, (gy, xh) => tf.div(gy, xh));
+export const sqrt = (x: Tensor) => unary("SqrtBackward0", floating(x), tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
+export const abs = (x: Tensor) => unary("AbsBackward0", notBool(x, `"abs_cpu" not implemented for 'Bool'`), absExact, (gy, xh) => tf.mul(gy, tf.sign(xh)));
+export const relu = (x: Tensor) => unary("ReluBackward0", notBool(x, "Boolean inputs not supported for relu"), tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
 /** `F.leakyRelu(x, negativeSlope = 0.01)`: x where x > 0, else negativeSlope · x (PyTorch's slope at 0 too). */
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", x, (h) => tf.leakyRelu(h, negativeSlope),
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", floating(x), (h) => tf.leakyRelu(h, negativeSlope),
   (gy, xh) => tf.where(tf.greater(xh, 0), gy, tf.mul(gy, negativeSlope)));
 export const sigmoid = (x: Tensor) =>
-  unary("SigmoidBackward0", x, tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
+  unary("SigmoidBackward0", floating(x), tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
 export const tanh = (x: Tensor) =>
-  unary("TanhBackward0", x, tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
+  unary("TanhBackward0", floating(x), tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
 
-/** `x ** p`; an int64 tensor to a whole power stays int64 (exact or raising), to a fractional one becomes float32. */
 export function pow(x: Tensor, p: number): Tensor {
   if (x.dtype !== "float32") {
     if (!Number.isInteger(p)) return pow(cast(x, "float32"), p);
@@ -79,7 +90,7 @@ export function unbroadcast(g: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return tf.reshape(summed, [...shape]);
 }
 
-function broadcastShape(a: readonly number[], b: readonly number[], what: string): number[] {
+export function broadcastShape(a: readonly number[], b: readonly number[], what: string): number[] {
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -111,6 +122,12 @@ function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] 
 
 function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
+  const isBool = (v: TensorOrScalar) => v instanceof Tensor && v.dtype === "bool";
+  if (name === "SubBackward0" && (isBool(a) || isBool(b))) throw new RuntimeError(BOOL_SUB);
+  if (isBool(a) && isBool(b) && (name === "AddBackward0" || name === "MulBackward0")) {
+    // bool + bool is logical or, bool * bool logical and: bool results, as in PyTorch.
+    return cast(binary(name, cast(a as Tensor, "int64"), cast(b as Tensor, "int64"), fn, grad), "bool");
+  }
   const like = (a instanceof Tensor ? a : b) as Tensor;
   const [ta, tb] = promote(asTensor(a, like), asTensor(b, like), name === "DivBackward0");
   const op = name.replace(/Backward0$/, "").toLowerCase();

@@ -12,9 +12,12 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
+/** The axes to reduce; a 0-dim tensor takes dim 0 or -1 and has none to reduce, as in PyTorch. */
 function dims(x: Tensor, dim: number | number[]): number[] {
   const list = Array.isArray(dim) ? dim : [dim];
-  return [...new Set(list.map((d) => normDim(d, x.dim())))].sort((a, b) => a - b);
+  const axes = list.map((d) => normDim(d, x.dim()));
+  if (new Set(axes).size !== axes.length) throw new RuntimeError(`dim ${axes.find((d, i) => axes.indexOf(d) !== i)} appears multiple times in the list of dims`);
+  return x.dim() === 0 ? [] : axes.sort((a, b) => a - b);
 }
 
 /** Shape of a keepdim reduction over `axes`. */
@@ -76,6 +79,7 @@ function extremeAll(x: Tensor, largest: boolean): Tensor {
 
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());
+  if (x.dim() === 0) return valuesIndices(x, new Tensor(tf.scalar(0, "int32"))); // its one value, at index 0
   const shape = [...x.shape];
   const outShape = keepdim ? keptShape(shape, [d]) : shape.filter((_, i) => i !== d);
   const [valuesH, indicesH] = tf.tidy(() => {
@@ -102,8 +106,13 @@ function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean):
 
 /** `torch.argmax(t)`: the flat index of the largest value; with `dim`, the index along it. */
 export function argmax(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
-  if (dim === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  const boolError = new RuntimeError(`"argmax_cpu" not implemented for 'Bool'`);
+  if (dim === undefined) {
+    if (x.dtype === "bool") throw boolError;
+    return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  }
   const a = dimArg(dim, keepdim);
+  if (x.dtype === "bool" && x.dim() > 0 && x.shape[normDim(a.dim, x.dim())] > 1) throw boolError; // PyTorch skips its kernel for a dim of size 1
   return extremeDim(x, a.dim, a.keepdim, true).indices;
 }
 

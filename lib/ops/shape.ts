@@ -84,9 +84,9 @@ export function reshape(x: Tensor, ...sizes: Sizes): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.dim() === 0) return reshape(x, [1]);
   const s = normDim(startDim, x.dim());
   const e = normDim(endDim, x.dim());
+  if (x.dim() === 0) return reshape(x, [1]);
   if (s > e) throw new RuntimeError(`flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
   const shape = [...x.shape];
   const middle = shape.slice(s, e + 1).reduce((a, d) => a * d, 1);
@@ -112,6 +112,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const rank = x.dim();
   const order = [...Array(rank).keys()];
   const [a, b] = [normDim(dim0, rank), normDim(dim1, rank)];
+  if (rank === 0) return permute(x, []); // dims 0 and -1 of a 0-dim tensor: itself
   [order[a], order[b]] = [order[b], order[a]];
   return permute(x, order);
 }
