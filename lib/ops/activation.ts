@@ -13,16 +13,16 @@ function onLastAxis(h: tf.Tensor, dim: number, f: (t: tf.Tensor) => tf.Tensor): 
 }
 
 /** `F.softmax(x, 1)` or `F.softmax(x, { dim: 1 })`. */
-/** PyTorch has no softmax of integers or bools. */
-function floatOnly(x: Tensor, what: string): void {
-  if (x.dtype !== "float32") {
-    throw new RuntimeError(`"${what}" not implemented for '${x.dtype === "int64" ? "Long" : "Bool"}' (convert with .float() first)`);
-  }
+/** PyTorch has no softmax of integers or bools (an empty one comes back as it is). Returns whether `x` is that empty one. */
+function floatOnly(x: Tensor, what: string): boolean {
+  if (x.dtype === "float32") return false;
+  if (x.numel() > 0) throw new RuntimeError(`"${what}" not implemented for '${x.dtype === "int64" ? "Long" : "Bool"}' (convert with .float() first)`);
+  return true;
 }
 
 export function softmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
-  floatOnly(x, "softmax_kernel_impl");
+  if (floatOnly(x, "softmax_kernel_impl")) return new Tensor(tf.clone(x._h), x._perm);
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.softmax));
   return result(y, null, "SoftmaxBackward0", [x], (gy) =>
@@ -33,7 +33,7 @@ export function softmax(x: Tensor, dim: DimArg): Tensor {
 /** `F.logSoftmax(x, 1)` or `F.logSoftmax(x, { dim: 1 })`. */
 export function logSoftmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
-  floatOnly(x, "log_softmax_kernel_impl");
+  if (floatOnly(x, "log_softmax_kernel_impl")) return new Tensor(tf.clone(x._h), x._perm);
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.logSoftmax));
   return result(y, null, "LogSoftmaxBackward0", [x], (gy) =>

@@ -15,7 +15,7 @@ import { int32Value } from "../tensor/creation";
  * two differ by more than 2^30 exactly where it wrapped: then `y` is freed and this throws.
  */
 export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tensor): tf.Tensor {
-  if (y.dtype !== "int32") return y;
+  if (y.dtype !== "int32" || y.size === 0) return y;
   const wrapped = tf.tidy(() => tf.any(tf.greater(tf.abs(tf.sub(tf.cast(y, "float32"), approx())), 2 ** 30)).dataSync()[0] !== 0);
   if (!wrapped) return y;
   y.dispose();

@@ -1,6 +1,6 @@
 /** Reductions: sum, mean, max/min (with indices), argmax. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../errors";
+import { IndexError, RuntimeError } from "../errors";
 import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
 import { cast, checkIntRange } from "./pointwise";
 import { contig, toPhys } from "../tensor/layout";
@@ -80,6 +80,7 @@ function extremeAll(x: Tensor, largest: boolean): Tensor {
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());
   if (x.dim() === 0) return valuesIndices(x, new Tensor(tf.scalar(0, "int32"))); // its one value, at index 0
+  if (x.shape[d] === 0) throw new IndexError(`${largest ? "max" : "min"}(): Expected reduction dim ${d} to have non-zero size.`);
   const shape = [...x.shape];
   const outShape = keepdim ? keptShape(shape, [d]) : shape.filter((_, i) => i !== d);
   const [valuesH, indicesH] = tf.tidy(() => {
@@ -106,13 +107,14 @@ function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean):
 
 /** `torch.argmax(t)`: the flat index of the largest value; with `dim`, the index along it. */
 export function argmax(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
-  const boolError = new RuntimeError(`"argmax_cpu" not implemented for 'Bool'`);
-  if (dim === undefined) {
-    if (x.dtype === "bool") throw boolError;
-    return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  const a = dim === undefined ? undefined : dimArg(dim, keepdim);
+  const d = a === undefined ? undefined : normDim(a.dim, x.dim());
+  // PyTorch has no bool argmax, but skips its kernel where there is nothing to compare.
+  if (x.dtype === "bool" && x.numel() > 0 && (d === undefined || x.dim() === 0 || x.shape[d] > 1)) {
+    throw new RuntimeError(`"argmax_cpu" not implemented for 'Bool'`);
   }
-  const a = dimArg(dim, keepdim);
-  if (x.dtype === "bool" && x.dim() > 0 && x.shape[normDim(a.dim, x.dim())] > 1) throw boolError; // PyTorch skips its kernel for a dim of size 1
+  if (d !== undefined && x.dim() > 0 && x.shape[d] === 0) throw new IndexError(`argmax(): Expected reduction dim ${d} to have non-zero size.`);
+  if (a === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
   return extremeDim(x, a.dim, a.keepdim, true).indices;
 }
 

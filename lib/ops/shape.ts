@@ -204,13 +204,26 @@ export function index(x: Tensor, idx: IndexItem[]): Tensor {
     begin.push(0); end.push(shape[d]); strides.push(1); outShape.push(shape[d]); outStrides.push(inMemory[d]);
   }
   const perm = x._perm;
-  const h = tf.tidy(() => tf.reshape(tf.stridedSlice(contig(x), begin, end, strides), outShape));
+  const h = tf.tidy(() => tf.reshape(stridedSlice(contig(x), begin, end, strides), outShape));
   return withStrides(result(h, null, "SliceBackward0", [x], (gy) => {
     // Scatter back: spread each strided dim with zeros, then pad to the input's shape.
     let g = tf.reshape(gy, begin.map((b, i) => Math.ceil((end[i] - b) / strides[i])));
     begin.forEach((b, i) => { g = unslice(g, i, b, end[i], strides[i], shape[i]); });
     return [toPhys(g, perm)];
   }), outStrides);
+}
+
+/**
+ * tf.stridedSlice, except where the wasm backend's kernel fails: with a step over 1 it labels an
+ * int32 or bool result float32 (the int bits read as floats). Those steps gather instead.
+ */
+function stridedSlice(h: tf.Tensor, begin: number[], end: number[], steps: number[]): tf.Tensor {
+  if (h.dtype === "float32" || steps.every((s) => s === 1)) return tf.stridedSlice(h, begin, end, steps);
+  const sizes = end.map((e, i) => Math.ceil((e - begin[i]) / steps[i]));
+  if (sizes.some((n) => n === 0)) return tf.zeros(sizes, h.dtype);
+  let out = tf.slice(h, begin, end.map((e, i) => e - begin[i]));
+  steps.forEach((s, axis) => { if (s > 1) out = tf.gather(out, tf.range(0, out.shape[axis], s, "int32"), axis); });
+  return out;
 }
 
 /** The gradient of taking begin:end:step along `axis` of a dim of `size`: zeros where nothing was taken. */

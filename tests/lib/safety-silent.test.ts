@@ -90,3 +90,17 @@ test("int64 add, sub, mul, neg, pow and conversions that leave int32 raise; insi
   assert.equal(torch.tensor([4]).pow(0.5).dtype, "float32");
   raises(() => torch.tensor([3]).pow(-1), torch.RuntimeError, "Integers to negative integer powers are not allowed.");
 });
+
+test("a strided slice of an int64 or bool tensor keeps its dtype and values (the backend read int bits as float32)", () => {
+  const x = torch.tensor([16777217, 5, 7, -3]);
+  assert.equal(x.index("::2").dtype, "int64");
+  assert.deepEqual(x.index("::2").tolist(), [16777217, 7]);
+  assert.deepEqual(torch.tensor([[1, 2], [3, 4], [5, 6]]).index("::2", "1:").tolist(), [[2], [6]]);
+  assert.deepEqual(torch.tensor([true, false, true]).index("::2").tolist(), [true, true]);
+  assert.deepEqual([...torch.tensor([1, 2]).index("5::2").shape], [0]);
+});
+
+test("max and argmax over an empty dim raise PyTorch's IndexError instead of returning index 0", () => {
+  raises(() => torch.zeros(0).argmax(0), torch.IndexError, "argmax(): Expected reduction dim 0 to have non-zero size.");
+  raises(() => torch.zeros(2, 0).max(1), torch.IndexError, "max(): Expected reduction dim 1 to have non-zero size.");
+});
