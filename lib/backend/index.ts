@@ -78,11 +78,32 @@ Object.defineProperty(engine, "backend", {
 const runKernel = engine.runKernel.bind(engine);
 engine.runKernel = (...args: unknown[]): unknown => {
   try {
-    return runKernel(...args);
+    return current?.name === "wasm" && hasEmptyInput(args[1]) ? onCpu(() => runKernel(...args)) : runKernel(...args);
   } catch (e) {
     throw current?.name === "wasm" && isWasmCrash(e) ? rebuildAfterCrash(e) : e;
   }
 };
+
+/** Whether a kernel's inputs include an empty tensor: several wasm kernels divide by a zero size (a trap). */
+function hasEmptyInput(inputs: unknown): boolean {
+  for (const t of Object.values((inputs ?? {}) as Record<string, { shape?: number[] } | undefined>)) {
+    if (t?.shape !== undefined && t.shape.includes(0)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs one kernel on the pure-JS cpu backend, which handles empty tensors (the engine moves the
+ * inputs over and later ops move the result back). Switching to a started backend is synchronous.
+ */
+function onCpu<T>(run: () => T): T {
+  void tf.setBackend("cpu");
+  try {
+    return run();
+  } finally {
+    void tf.setBackend("wasm");
+  }
+}
 
 /** Backends thrown away after a crash; reading a tensor they held (also to move it) is an error that says why. */
 const crashed = new WeakSet<object>();

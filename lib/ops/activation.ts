@@ -20,9 +20,15 @@ function floatOnly(x: Tensor, what: string): boolean {
   return true;
 }
 
+/** An empty input gives an empty output: the wasm kernels divide by a zero size (a trap that takes the backend down). */
+function empty(x: Tensor, name: string): Tensor {
+  return result(tf.zeros([...x.shape]), null, name, [x], () => [tf.zeros(x._h.shape)]);
+}
+
 export function softmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
   if (floatOnly(x, "softmax_kernel_impl")) return new Tensor(tf.clone(x._h), x._perm);
+  if (x.numel() === 0) return empty(x, "SoftmaxBackward0");
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.softmax));
   return result(y, null, "SoftmaxBackward0", [x], (gy) =>
@@ -34,6 +40,7 @@ export function softmax(x: Tensor, dim: DimArg): Tensor {
 export function logSoftmax(x: Tensor, dim: DimArg): Tensor {
   const d = normDim(dimArg(dim, false).dim, x.dim());
   if (floatOnly(x, "log_softmax_kernel_impl")) return new Tensor(tf.clone(x._h), x._perm);
+  if (x.numel() === 0) return empty(x, "LogSoftmaxBackward0");
   const perm = x._perm;
   const y = tf.tidy(() => onLastAxis(contig(x), d, tf.logSoftmax));
   return result(y, null, "LogSoftmaxBackward0", [x], (gy) =>

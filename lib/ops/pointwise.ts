@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../errors";
-import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
+import { denseStrides, result, sameShape, Tensor, tfDtype, withStrides, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
 import { int32Value } from "../tensor/creation";
 
@@ -34,7 +34,7 @@ type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
 function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: UnaryGrad): Tensor {
   const xh = x._h;
   const y = checkIntRange(name.replace(/Backward0$/, "").toLowerCase(), f(xh), () => f(asFloat(xh)));
-  return result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]);
+  return withStrides(result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]), denseStrides(x));
 }
 
 // The wasm backend's Neg and Abs go through float32 for int32 (neg(16777217) gave -16777216): exact forms for ints.
@@ -100,7 +100,7 @@ export function broadcastShape(a: readonly number[], b: readonly number[], what:
       throw new RuntimeError(`${what}: the size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i} ` +
         `(shapes ${shapeStr(a)} and ${shapeStr(b)} do not broadcast)`);
     }
-    out.push(Math.max(da, db));
+    out.push(da === 1 ? db : da); // a size 1 takes the other's, also 0
   }
   return out;
 }
@@ -120,7 +120,14 @@ function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] 
   return [cast(a, target), cast(b, target)];
 }
 
+/** The result's strides follow its first tensor operand where it has that operand's shape, as in PyTorch. */
 function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+  const y = binaryValues(name, a, b, fn, grad);
+  const first = a instanceof Tensor ? a : (b as Tensor);
+  return sameShape(y.shape, first.shape) ? withStrides(y, denseStrides(first)) : y;
+}
+
+function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
   const isBool = (v: TensorOrScalar) => v instanceof Tensor && v.dtype === "bool";
   if (name === "SubBackward0" && (isBool(a) || isBool(b))) throw new RuntimeError(BOOL_SUB);
@@ -167,6 +174,11 @@ export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
 const COMPARE = { eq: tf.equal, ne: tf.notEqual, lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual };
 
 function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
+  const out = compareValues(op, x, y);
+  return sameShape(out.shape, x.shape) ? withStrides(out, denseStrides(x)) : out;
+}
+
+function compareValues(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
   const [a, tb] = x.dtype === "bool" && (y instanceof Tensor ? y.dtype === "bool" : false) ? [x, y as Tensor] : promote(x, asTensor(y, x), false);
   if (samePerm(a._perm, tb._perm) && sameShape(a._h.shape, tb._h.shape) || tb.dim() === 0) {
     return new Tensor(COMPARE[op](a._h, tb._h), a._perm);
@@ -186,12 +198,12 @@ export const ge = (x: Tensor, y: TensorOrScalar) => compare("ge", x, y);
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
   const h = checkIntRange(`converting ${x.dtype} to ${dtype}`, tf.cast(x._h, tfDtype(dtype)), () => x._h);
-  return dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm);
+  return withStrides(dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm), denseStrides(x));
 }
 
 /** A copy in the same layout. */
 export function clone(x: Tensor): Tensor {
-  return result(tf.clone(x._h), x._perm, "CloneBackward0", [x], (gy) => [gy]);
+  return withStrides(result(tf.clone(x._h), x._perm, "CloneBackward0", [x], (gy) => [gy]), denseStrides(x));
 }
 
 /** The values in logical order: `x` itself when they already are, else a copy. */

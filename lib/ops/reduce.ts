@@ -114,7 +114,10 @@ export function argmax(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
     throw new RuntimeError(`"argmax_cpu" not implemented for 'Bool'`);
   }
   if (d !== undefined && x.dim() > 0 && x.shape[d] === 0) throw new IndexError(`argmax(): Expected reduction dim ${d} to have non-zero size.`);
-  if (a === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  if (a === undefined) {
+    if (x.numel() === 0) throw new IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+    return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  }
   return extremeDim(x, a.dim, a.keepdim, true).indices;
 }
 

@@ -149,7 +149,8 @@ export function expand(x: Tensor, ...sizes: Sizes): Tensor {
         `Target sizes: ${shapeStr(shape)}. Tensor sizes: ${shapeStr(from)} (only dims of size 1 can be expanded)`);
     }
   });
-  const h = tf.tidy(() => tf.broadcastTo(contig(x), target));
+  // tf.broadcastTo to a shape with a 0 in it keeps the input's values: an empty target is made directly.
+  const h = target.includes(0) ? tf.zeros(target, x._h.dtype) : tf.tidy(() => tf.broadcastTo(contig(x), target));
   const perm = x._perm;
   const axes = target.map((_, i) => i).filter((i) => i < lead || (from[i - lead] === 1 && target[i] !== 1));
   const strides = x._strides ?? contiguousStrides(from);

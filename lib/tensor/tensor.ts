@@ -298,9 +298,29 @@ export function contiguousStrides(shape: readonly number[]): number[] {
 
 /** @internal records a view's PyTorch strides on `t` (null when they are the contiguous ones; size-1 dims do not count). */
 export function withStrides(t: Tensor, strides: readonly number[] | null): Tensor {
-  const plain = contiguousStrides(t.shape);
-  t._strides = strides && strides.some((s, i) => t.shape[i] !== 1 && s !== plain[i]) ? strides : null;
+  if (strides === null) return t; // the common case, kept cheap: results start contiguous
+  const shape = t.shape;
+  const plain = contiguousStrides(shape);
+  t._strides = strides.some((s, i) => shape[i] !== 1 && s !== plain[i]) ? strides : null;
   return t;
+}
+
+/**
+ * The strides an element-wise result takes from its input `x`, as PyTorch's TensorIterator gives
+ * them: x's own when they are a reordering of dense strides (a transposed or permuted tensor), else
+ * none (contiguous: also for sliced and expanded inputs).
+ */
+export function denseStrides(x: Tensor): readonly number[] | null {
+  const strides = x._strides;
+  if (!strides) return null;
+  const shape = x.shape;
+  const order = [...strides.keys()].filter((d) => shape[d] !== 1).sort((i, j) => strides[j] - strides[i]);
+  let step = 1;
+  for (let k = order.length - 1; k >= 0; k--) {
+    if (strides[order[k]] !== step) return null;
+    step *= shape[order[k]];
+  }
+  return strides;
 }
 
 /** Wraps a backend tensor; records a node when `inputs` require grad. */

@@ -1,4 +1,4 @@
-// Issue 9, "Silent wrong answers", property-based: 1,760 op calls with random shapes, dims and
+// Issue 9, "Silent wrong answers", property-based: 1,840 op calls with random shapes, dims and
 // dtypes (tests/fixtures/make_rules.py, seed 0) against what PyTorch 1.13 did with each
 // (tests/fixtures/torch_rules.json). Every call must either give PyTorch's shape and dtype or raise
 // one of nnlab's errors where PyTorch raises; a raw JS error (TypeError, RangeError, ...) or a
@@ -72,6 +72,8 @@ const OPS: Record<string, (ins: (Tensor | number)[], a: Args) => unknown> = {
   slice: ([x], [start, stop, step]) => T(x).index([start, stop, step].map((v) => (v === null ? "" : String(v))).join(":")),
   contiguous_view: ([x], [shape]) => T(x).contiguous().view(shape as number[]),
   lt: ([x, y]) => T(x).lt(y as Tensor | number),
+  unary_then_view: ([x], [op]) => (T(x) as unknown as Record<string, () => Tensor>)[op as string]().view(-1),
+  binary_then_view: ([x, y], [op]) => (T(x) as unknown as Record<string, (o: Tensor) => Tensor>)[op as string](T(y)).view(-1),
   gt: ([x, y]) => T(x).gt(y as Tensor | number),
   neg: ([x]) => torch.neg(T(x)),
   abs: ([x]) => torch.abs(T(x)),
@@ -112,7 +114,7 @@ function judge(c: Case): { verdict: Verdict; got: string } {
   return { verdict: same ? "agree" : "silent mismatch", got };
 }
 
-test("fuzz: 1,760 random op calls against PyTorch's rules: 0 raw JS errors, 0 silent mismatches", () => {
+test("fuzz: 1,840 random op calls against PyTorch's rules: 0 raw JS errors, 0 silent mismatches", () => {
   assert.ok(rules.cases.length >= 1000, "at least 1,000 cases");
   const counts: Record<Verdict, number> = { "agree": 0, "clear error": 0, "other error class": 0, "refused": 0, "raw JS error": 0, "silent mismatch": 0 };
   const failures: string[] = [];

@@ -104,3 +104,22 @@ test("max and argmax over an empty dim raise PyTorch's IndexError instead of ret
   raises(() => torch.zeros(0).argmax(0), torch.IndexError, "argmax(): Expected reduction dim 0 to have non-zero size.");
   raises(() => torch.zeros(2, 0).max(1), torch.IndexError, "max(): Expected reduction dim 1 to have non-zero size.");
 });
+
+test("ops on empty tensors give empty results instead of a wasm trap (divide by zero) that took the backend down", () => {
+  assert.deepEqual([...F.logSoftmax(torch.zeros(3, 0, 3, 3), -2).shape], [3, 0, 3, 3]);
+  assert.deepEqual([...torch.zeros(0, 2, 4).mul(torch.tensor([2])).shape], [0, 2, 4]);
+  assert.deepEqual([...torch.zeros(0, 3).add(torch.zeros(1, 3)).shape], [0, 3], "a size 1 broadcasts to 0");
+  assert.deepEqual([...torch.matmul(torch.zeros(3), torch.zeros(0, 3, 2)).shape], [0, 2]);
+  assert.equal(torch.ones(2, 2).sum().item(), 4, "the backend was not rebuilt");
+  raises(() => torch.zeros(2, 0).argmax(), torch.IndexError, "argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+});
+
+test("an element-wise result of a transposed tensor keeps its strides, so .view refuses it as PyTorch does", () => {
+  const x = torch.arange(6).view(2, 3).float();
+  raises(() => x.t().mul(2).view(-1), torch.RuntimeError, VIEW);
+  raises(() => x.t().neg().view(-1), torch.RuntimeError, VIEW);
+  raises(() => x.t().clone().view(-1), torch.RuntimeError, VIEW);
+  assert.deepEqual(x.t().mul(2).reshape(-1).tolist(), [0, 6, 2, 8, 4, 10]);
+  assert.deepEqual([...torch.zeros(3, 2).add(x.t()).view(-1).shape], [6], "the first operand's layout decides");
+  assert.deepEqual([...torch.zeros(4, 3).index(":", "1:").neg().view(-1).shape], [8], "a sliced input gives a contiguous result");
+});
