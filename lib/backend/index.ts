@@ -166,11 +166,12 @@ export function backendNotes(): readonly string[] {
 function rebuildAfterCrash(cause: unknown): BackendRebuiltError {
   crashed.add(tf.engine().registry["wasm"]);
   shutdownBackend();
+  void tf.setBackend("cpu"); // synchronous (a started backend): ops go on, slowly, until wasm is back
   rebuilding = initBackend(lastOptions).finally(() => { rebuilding = undefined; });
   rebuilding.catch(() => undefined); // its failure is reported by the next torch.ready()
   const what = cause instanceof Error ? cause.message : String(cause);
   return new BackendRebuiltError(`the wasm backend crashed (${what}) and was rebuilt: every tensor made before is lost. ` +
-    "Run the cells that made the tensors you need again (`await torch.ready()` first if this cell goes on). " +
+    "Run the cells that made the tensors you need again (until the new backend is up, a moment, ops run on the slower cpu backend; `await torch.ready()` waits for it). " +
     "If it ran out of memory, free tensors or use smaller sizes; restarting the kernel gives the process's memory back.", { cause });
 }
 

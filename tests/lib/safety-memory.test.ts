@@ -80,9 +80,13 @@ test("a wasm backend that fails inside a kernel is rebuilt: the error says tenso
     assert.match(e.message, /the wasm backend crashed \(memory access out of bounds\) and was rebuilt: every tensor made before is lost/);
     return true;
   });
-  await torch.ready();
+  // At once, in the same synchronous run: ops go on (on the cpu backend until wasm is back).
   assert.equal(torch.ones(2, 2).sum().item(), 4);
+  const during = torch.arange(4).view(2, 2);
+  await torch.ready();
   assert.equal(torch.backendInfo().name, "wasm");
+  assert.equal(torch.ones(2, 2).sum().item(), 4);
+  assert.deepEqual(during.add(1).tolist(), [[1, 2], [3, 4]], "a tensor made meanwhile moves to the new backend");
   assert.throws(() => old.sum().item(), (e: unknown) => e instanceof BackendRebuiltError && /this tensor was made before the wasm backend crashed/.test(e.message));
   const x = torch.randn(8, 5);
   assert.deepEqual([...x.matmul(x.t()).shape], [8, 8]);
