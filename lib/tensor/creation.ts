@@ -152,6 +152,7 @@ export function randnLike(t: Tensor): Tensor { return randn([...t.shape]); }
 export function arange(a: number, b?: number, step = 1, opts: TensorOptions = {}): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
   if (step === 0) throw new RuntimeError("arange: step must be nonzero");
-  const ints = [start, end, step].every(Number.isInteger);
-  return make(tf.range(start, end, step, ints && opts.dtype !== "float32" ? "int32" : "float32"), opts);
+  const ints = [start, end, step].every(Number.isInteger) && opts.dtype !== "float32";
+  if (ints) [start, end].forEach((v) => int32Value(v, "the arange bound"));
+  return make(tf.range(start, end, step, ints ? "int32" : "float32"), opts);
 }

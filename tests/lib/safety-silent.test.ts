@@ -77,6 +77,7 @@ test("int64 add, sub, mul, neg, pow and conversions that leave int32 raise; insi
   raises(() => torch.tensor([3]).pow(40), torch.RuntimeError, OVERFLOW);
   raises(() => torch.tensor([2147483648]), torch.RuntimeError, OVERFLOW);
   raises(() => torch.full([2], 2 ** 31), torch.RuntimeError, OVERFLOW);
+  raises(() => torch.arange(2 ** 31, 2 ** 31 + 2), torch.RuntimeError, OVERFLOW);
   raises(() => torch.Tensor([3e9]).long(), torch.RuntimeError, OVERFLOW);
   raises(() => torch.tensor([1]).add(2 ** 32), torch.RuntimeError, OVERFLOW);
   raises(() => torch.mm(torch.tensor([[46341, 46341]]), torch.tensor([[46341], [46341]])), torch.RuntimeError, /^integer overflow/);
