@@ -4,8 +4,8 @@
  * and, where there is one, the fix. (The kernel's own errors are kernel/errors.ts.)
  */
 export class TorchError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -17,6 +17,10 @@ export class ValueError extends TorchError {}
 export class IndexError extends TorchError {}
 /** An argument of the wrong kind: PyTorch's TypeError. */
 export class TorchTypeError extends TorchError {}
+/** A tensor larger than the backend can hold: PyTorch's torch.cuda.OutOfMemoryError (a RuntimeError). */
+export class OutOfMemoryError extends RuntimeError {}
+/** The compute backend crashed and was started anew: every tensor it held is gone. */
+export class BackendRebuiltError extends TorchError {}
 
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;

@@ -104,7 +104,7 @@ export function collectGarbage(): void {
 // ---- functions that mirror Tensor methods ------------------------------------------------------
 export {
   add, sub, mul, div, pow, neg, exp, log, sqrt, abs, relu, sigmoid, tanh, softmax, logSoftmax, eq,
-  sum, mean, max, argmax, matmul, matmul as mm, flatten, transpose, permute, cat, stack, clone, conv2d,
+  sum, mean, max, argmax, matmul, mm, bmm, flatten, reshape, narrow, squeeze, unsqueeze, transpose, permute, cat, stack, clone, conv2d,
 } from "./ops";
 
 /** Whether `v` is a tensor (`torch.is_tensor`). */

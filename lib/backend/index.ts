@@ -2,7 +2,9 @@ import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
-import { TorchError } from "../errors";
+import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
+import { BackendRebuiltError, TorchError } from "../errors";
+import { guardTypedArrays, guardWasm, isWasmCrash } from "./memory";
 import { startNative } from "./native";
 import { quietly } from "./quiet";
 import { registerWasmKernels } from "./wasm/register";
@@ -50,17 +52,78 @@ cpuEntry.factory = () => Object.assign(makeCpu() as tf.KernelBackend, { firstUse
  */
 const NOT_READY = "no compute backend is running yet: call `await torch.ready()` once before making tensors " +
   '(`import { torch } from "nnlab"` in an ES module does it for you)';
-const engine = tf.engine() as unknown as { backendInstance: unknown; pendingBackendInit: unknown };
+const REBUILDING = "the compute backend is being rebuilt after a crash: `await torch.ready()` waits for it";
+const engine = tf.engine() as unknown as {
+  backendInstance: unknown;
+  pendingBackendInit: unknown;
+  runKernel: (...args: unknown[]) => unknown;
+  readSync: (dataId: object) => unknown;
+  read: (dataId: object) => unknown;
+  state: { tensorInfo: WeakMap<object, { backend: object }> };
+};
 const backendGetter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(engine), "backend")!.get!;
 Object.defineProperty(engine, "backend", {
   configurable: true,
   get(this: typeof engine) {
-    if (this.backendInstance == null || this.pendingBackendInit != null) throw new BackendError(NOT_READY);
+    if (this.backendInstance == null || this.pendingBackendInit != null) throw new BackendError(rebuilding ? REBUILDING : NOT_READY);
     return backendGetter.call(this);
   },
 });
 
+/**
+ * Every op reaches a backend through the engine's runKernel. A wasm module that failed inside a
+ * kernel (a trap, an abort) cannot be trusted afterwards (every later op failed with "unwind"):
+ * the backend is thrown away and started anew, and the op's error says that its tensors are lost.
+ */
+const runKernel = engine.runKernel.bind(engine);
+engine.runKernel = (...args: unknown[]): unknown => {
+  try {
+    return current?.name === "wasm" && hasEmptyInput(args[1]) ? onCpu(() => runKernel(...args)) : runKernel(...args);
+  } catch (e) {
+    throw current?.name === "wasm" && isWasmCrash(e) ? rebuildAfterCrash(e) : e;
+  }
+};
+
+/** Whether a kernel's inputs include an empty tensor: several wasm kernels divide by a zero size (a trap). */
+function hasEmptyInput(inputs: unknown): boolean {
+  for (const t of Object.values((inputs ?? {}) as Record<string, { shape?: number[] } | undefined>)) {
+    if (t?.shape !== undefined && t.shape.includes(0)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs one kernel on the pure-JS cpu backend, which handles empty tensors (the engine moves the
+ * inputs over and later ops move the result back). Switching to a started backend is synchronous.
+ */
+function onCpu<T>(run: () => T): T {
+  void tf.setBackend("cpu");
+  try {
+    return run();
+  } finally {
+    void tf.setBackend("wasm");
+  }
+}
+
+/** Backends thrown away after a crash; reading a tensor they held (also to move it) is an error that says why. */
+const crashed = new WeakSet<object>();
+for (const name of ["readSync", "read"] as const) {
+  const read = engine[name].bind(engine);
+  engine[name] = (dataId: object): unknown => {
+    const holder = engine.state.tensorInfo.get(dataId)?.backend;
+    if (holder !== undefined && crashed.has(holder)) {
+      throw new BackendRebuiltError("this tensor was made before the wasm backend crashed and was rebuilt, and is lost: " +
+        "run the cell that made it again");
+    }
+    return read(dataId);
+  };
+}
+guardTypedArrays();
+
 let current: BackendInfo | undefined;
+/** The options of the last start, for a rebuild; and the rebuild under way, if any. */
+let lastOptions: BackendOptions = {};
+let rebuilding: Promise<BackendInfo> | undefined;
 /** initBackend calls run one after the other: two starts of the wasm module at once would clash. */
 let queue: Promise<unknown> = Promise.resolve();
 /** Why each backend tried before the current one was passed over, and what tfjs printed while starting. */
@@ -74,6 +137,7 @@ const notes: string[] = [];
  * disposes the tensors held by the previous wasm backend.
  */
 export function initBackend(opts: BackendOptions = {}): Promise<BackendInfo> {
+  lastOptions = opts;
   const run = queue.then(() => selectBackend(opts));
   queue = run.catch(() => undefined);
   return run;
@@ -96,6 +160,19 @@ export function backendInfo(): BackendInfo {
 
 export function backendNotes(): readonly string[] {
   return notes;
+}
+
+/** Drops the crashed wasm backend, starts it again in the background, and returns the error to throw. */
+function rebuildAfterCrash(cause: unknown): BackendRebuiltError {
+  crashed.add(tf.engine().registry["wasm"]);
+  shutdownBackend();
+  void tf.setBackend("cpu"); // synchronous (a started backend): ops go on, slowly, until wasm is back
+  rebuilding = initBackend(lastOptions).finally(() => { rebuilding = undefined; });
+  rebuilding.catch(() => undefined); // its failure is reported by the next torch.ready()
+  const what = cause instanceof Error ? cause.message : String(cause);
+  return new BackendRebuiltError(`the wasm backend crashed (${what}) and was rebuilt: every tensor made before is lost. ` +
+    "Run the cells that made the tensors you need again (until the new backend is up, a moment, ops run on the slower cpu backend; `await torch.ready()` waits for it). " +
+    "If it ran out of memory, free tensors or use smaller sizes; restarting the kernel gives the process's memory back.", { cause });
 }
 
 /** Disposes the wasm backend and ends its worker threads; `initBackend` can start it again. */
@@ -149,7 +226,9 @@ async function start(prefer: BackendPreference, threads: number): Promise<Backen
   if (prefer === "auto" || prefer === "wasm") {
     try {
       registerWasmKernels();
-      return { name: "wasm", cuda: false, threads: await startWasm(threads) };
+      const started = await startWasm(threads);
+      guardWasm(tf.backend() as BackendWasm);
+      return { name: "wasm", cuda: false, threads: started };
     } catch (e) {
       if (prefer === "wasm") throw e;
       notes.push(`wasm: ${e instanceof Error ? e.message : String(e)}`);

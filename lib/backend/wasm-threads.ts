@@ -58,6 +58,9 @@ export async function startWasm(threads: number): Promise<number> {
   const RealWorker = workerThreads.Worker;
   workerThreads.Worker = StandInWorker as unknown as typeof Worker;
   try {
+    // Made apart from the engine and then switched to at once: the engine keeps computing on its
+    // current backend meanwhile (tf.setBackend alone would leave it without one while the module loads).
+    tf.engine().registry["wasm"] = await (wasmFactory.factory() as Promise<tf.KernelBackend>);
     if (!(await tf.setBackend("wasm"))) throw new Error("the wasm backend failed to start");
   } finally {
     workerThreads.Worker = RealWorker;

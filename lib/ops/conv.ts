@@ -8,6 +8,7 @@ import { RuntimeError, ValueError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { cat, narrow, squeeze, unsqueeze } from "./shape";
+import { sameDtype } from "./linalg";
 
 export type Pair = number | [number, number];
 export type Padding = Pair | "same" | "valid";
@@ -62,6 +63,8 @@ function checkInput(x: Tensor, weight: Tensor, groups: number, pad: Explicit, kE
     throw new RuntimeError(`Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: ${shapeStr(x.shape)}`);
   }
   if (weight.dim() !== 4) throw new RuntimeError(`conv2d: weight must be 4-D [out, in/groups, kh, kw], got ${shapeStr(weight.shape)}`);
+  sameDtype(x, weight);
+  if (x.dtype !== "float32") throw new RuntimeError(`"slow_conv2d_cpu" not implemented for '${x.dtype === "int64" ? "Long" : "Bool"}' (convert with .float() first)`);
   const cin = x.shape[1];
   if (cin !== weight.shape[1] * groups) {
     throw new RuntimeError(`Given groups=${groups}, weight of size [${weight.shape.join(", ")}], expected input[${x.shape.join(", ")}] ` +

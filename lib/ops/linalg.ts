@@ -3,7 +3,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../errors";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
-import { unsqueeze, squeeze } from "./shape";
+import { expand, reshape, unsqueeze, squeeze } from "./shape";
+import { abs, broadcastShape, cast } from "./pointwise";
+import { max } from "./reduce";
 
 /** A 2-D operand: its buffer and whether that buffer holds the transpose. */
 function operand(t: Tensor): { h: tf.Tensor; tr: boolean; fresh: boolean } {
@@ -16,17 +18,41 @@ function mismatch(a: readonly number[], b: readonly number[]): RuntimeError {
   return new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (${a.join("x")} and ${b.join("x")})`);
 }
 
+/** PyTorch's names of the dtypes in its "expected scalar type" errors. */
+const SCALAR_TYPE = { float32: "Float", int64: "Long", bool: "Bool" } as const;
+
+/** PyTorch's error for operands of two dtypes (a product does not promote). */
+export function sameDtype(a: Tensor, b: Tensor, message?: string): void {
+  if (a.dtype !== b.dtype) throw new RuntimeError(message ?? `expected scalar type ${SCALAR_TYPE[a.dtype]} but found ${SCALAR_TYPE[b.dtype]}`);
+}
+
+/** `torch.mm`: matrices only (matmul is the one that takes vectors and batches). */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() !== 2) throw new RuntimeError("self must be a matrix");
+  if (b.dim() !== 2) throw new RuntimeError("mat2 must be a matrix");
+  return matmul(a, b);
+}
+
+/** `torch.bmm`: batches of matrices, [B, n, m] · [B, m, p]. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() !== 3) throw new RuntimeError("batch1 must be a 3D tensor");
+  if (b.dim() !== 3) throw new RuntimeError("batch2 must be a 3D tensor");
+  if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
+    throw new RuntimeError(`Expected size for first two dimensions of batch2 tensor to be: [${a.shape[0]}, ${a.shape[2]}] but got: [${b.shape[0]}, ${b.shape[1]}].`);
+  }
+  return matmul(a, b);
+}
+
 /** `torch.matmul(a, b)`: the matrix product with PyTorch's rules: 1-D · 1-D is the dot product, 2-D · 2-D the matrix product (n, m) @ (m, p) → (n, p), a 1-D operand is treated as a row / column and its dim removed after, and leading (batch) dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  sameDtype(a, b);
+  if (a.dtype !== "float32") return intMatmul(a, b);
   if (a.dim() === 1 && b.dim() === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
   if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.dim() === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
-  if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) {
-    throw new RuntimeError(`matmul supports 1-D, 2-D and equal-batch 3-D operands; got shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} ` +
-      "(give both the same leading batch size, e.g. with expand() or unsqueeze(0), or reshape to 2-D)");
-  }
   const [sa, sb] = [a.shape, b.shape];
   if (sa[sa.length - 1] !== sb[sb.length - 2]) throw mismatch(sa.slice(-2), sb.slice(-2));
+  if (a.dim() !== b.dim() || a.dim() > 3 || (a.dim() === 3 && a.shape[0] !== b.shape[0])) return broadcastMatmul(a, b);
   const A = operand(a);
   const B = operand(b);
   const y = tf.matMul(A.h, B.h, A.tr, B.tr);
@@ -38,11 +64,36 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   ].map((g, i) => (i === 0 ? (A.fresh ? toPhys(g, a._perm) : g) : (B.fresh ? toPhys(g, b._perm) : g))), fresh);
 }
 
+/** Batch dims that broadcast ([2, 1, n, k] · [3, k, m] → [2, 3, n, m]): both expanded and flattened to one batch dim. */
+function broadcastMatmul(a: Tensor, b: Tensor): Tensor {
+  const batch = broadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2), "matmul");
+  const count = batch.reduce((p, d) => p * d, 1);
+  const asBatch = (t: Tensor) => reshape(expand(t, [...batch, ...t.shape.slice(-2)]), [count, ...t.shape.slice(-2)]);
+  return reshape(matmul(asBatch(a), asBatch(b)), [...batch, a.shape[a.dim() - 2], b.shape[b.dim() - 1]]);
+}
+
+/**
+ * int64 products: the backends multiply float32 only, which is exact while every partial sum stays
+ * below 2^24 (bounded by |a| · |b|); beyond that this raises rather than round.
+ */
+function intMatmul(a: Tensor, b: Tensor): Tensor {
+  if (a.dtype === "bool") throw new RuntimeError(`"addmm_impl_cpu_" not implemented for 'Bool'`);
+  const [fa, fb] = [cast(a, "float32"), cast(b, "float32")];
+  const bound = matmul(abs(fa), abs(fb));
+  if (bound.numel() > 0 && max(bound).item() >= 2 ** 24) {
+    throw new RuntimeError("integer overflow: this int64 matrix product has partial sums of 2^24 or more, which nnlab cannot multiply exactly " +
+      "(it multiplies in float32); use .float() for an approximate product, or smaller numbers");
+  }
+  return cast(matmul(fa, fb), "int64");
+}
+
 /** `F.linear(x, weight, bias)`: y = x · Wᵀ + b over the last axis of x; W is [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   const xs = [...x.shape];
   const [outF, inF] = weight.shape;
   if (weight.dim() !== 2) throw new RuntimeError(`linear(): weight must be 2-D [out_features, in_features], got ${shapeStr(weight.shape)}`);
+  // PyTorch's addmm (2-D input) and matmul messages; an int64 batch wants .float() first.
+  sameDtype(x, weight, x.dim() === 2 ? "mat1 and mat2 must have the same dtype" : undefined);
   if (xs[xs.length - 1] !== inF) {
     const rows = xs.length === 1 ? 1 : xs.slice(0, -1).reduce((p, d) => p * d, 1);
     throw mismatch([rows, xs[xs.length - 1]], [inF, outF]);

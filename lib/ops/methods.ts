@@ -7,10 +7,10 @@
 import { parseDevice, type Device } from "../tensor/device";
 import { Tensor, type DimArg } from "../tensor/tensor";
 import { logSoftmax, softmax } from "./activation";
-import { matmul } from "./linalg";
+import { bmm, matmul, mm } from "./linalg";
 import { abs, add, cast, clone, contiguous, div, eq, exp, ge, gt, le, log, lt, mul, ne, neg, pow, relu, sigmoid, sqrt, sub, tanh } from "./pointwise";
 import { argmax, max, mean, min, sum, type ValuesIndices } from "./reduce";
-import { expand, flatten, index, narrow, permute, select, squeeze, t, transpose, unsqueeze, view, type IndexItem } from "./shape";
+import { expand, flatten, index, narrow, permute, reshape, select, squeeze, t, transpose, unsqueeze, view, type IndexItem } from "./shape";
 
 declare module "../tensor/tensor" {
   interface Tensor {
@@ -99,8 +99,10 @@ declare module "../tensor/tensor" {
     tanh(): Tensor;
     /** The matrix product, with PyTorch's rules for 1-D, 2-D and batched operands (`torch.matmul`). */
     matmul(other: Tensor): Tensor;
-    /** The product of two matrices, `(n, m) @ (m, p) → (n, p)` (`torch.mm`). */
+    /** Matrices only: `[n, m]` · `[m, p]`. */
     mm(other: Tensor): Tensor;
+    /** Batches of matrices: `[B, n, m]` · `[B, m, p]`. */
+    bmm(other: Tensor): Tensor;
     /** `t.softmax(1)` or `t.softmax({ dim: 1 })`. */
     softmax(dim: DimArg): Tensor;
     /** `log(softmax(x, dim))`, computed stably (`torch.log_softmax`). */
@@ -161,7 +163,7 @@ const methods: { [K in keyof Tensor]?: Tensor[K] } & ThisType<Tensor> = {
   contiguous: self(contiguous),
 
   view: self(view),
-  reshape: self(view),
+  reshape: self(reshape),
   viewAs(other) { return view(this, [...other.shape]); },
   flatten: self(flatten),
   transpose: self(transpose),
@@ -188,7 +190,8 @@ const methods: { [K in keyof Tensor]?: Tensor[K] } & ThisType<Tensor> = {
   sigmoid: self(sigmoid),
   tanh: self(tanh),
   matmul: self(matmul),
-  mm: self(matmul),
+  mm: self(mm),
+  bmm: self(bmm),
   softmax: self(softmax),
   logSoftmax: self(logSoftmax),
 

@@ -4,42 +4,82 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, shapeStr } from "../errors";
-import { result, sameShape, Tensor, tfDtype, type DType, type TensorOrScalar } from "../tensor/tensor";
+import { denseStrides, result, sameShape, Tensor, tfDtype, withStrides, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
+import { int32Value } from "../tensor/creation";
+
+// ---- int64 results (int32 in the backends) -----------------------------------------------------
+/**
+ * An int64 result that left int32 wrapped around by a multiple of 2^32. `approx` computes the same
+ * in float32, off by far less than 2^30 (a few ulps; a sum of n values by at most n · 2^7), so the
+ * two differ by more than 2^30 exactly where it wrapped: then `y` is freed and this throws.
+ */
+export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tensor): tf.Tensor {
+  if (y.dtype !== "int32" || y.size === 0) return y;
+  const wrapped = tf.tidy(() => tf.any(tf.greater(tf.abs(tf.sub(tf.cast(y, "float32"), approx())), 2 ** 30)).dataSync()[0] !== 0);
+  if (!wrapped) return y;
+  y.dispose();
+  throw new RuntimeError(`integer overflow: ${what} gives int64 values outside [-2147483648, 2147483647], the range nnlab stores int64 in ` +
+    "(PyTorch keeps 64 bits); work in float32 with .float() (whole numbers exact up to 2^24) or keep the numbers smaller");
+}
+
+const BOOL_NEG = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+const BOOL_SUB = "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
+
+const asFloat = (h: tf.Tensor): tf.Tensor => (h.dtype === "float32" ? h : tf.cast(h, "float32"));
 
 // ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
 type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
 
 function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: UnaryGrad): Tensor {
   const xh = x._h;
-  const y = f(xh);
-  return result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]);
+  const y = checkIntRange(name.replace(/Backward0$/, "").toLowerCase(), f(xh), () => f(asFloat(xh)));
+  return withStrides(result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]), denseStrides(x));
+}
+
+// The wasm backend's Neg and Abs go through float32 for int32 (neg(16777217) gave -16777216): exact forms for ints.
+const negExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.scalar(-1, "int32"))) : tf.neg(h));
+const absExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.sign(h))) : tf.abs(h));
+
+/** Float functions of int64 and bool tensors compute on float32 copies, as PyTorch promotes them. */
+const floating = (x: Tensor): Tensor => (x.dtype === "float32" ? x : cast(x, "float32"));
+
+/** PyTorch refuses these ops on bool tensors, each in its own words. */
+function notBool(x: Tensor, message: string): Tensor {
+  if (x.dtype === "bool") throw new RuntimeError(message);
+  return x;
 }
 
 /** `torch.neg(x)`: −x for each element. */
-export const neg = (x: Tensor) => unary("NegBackward0", x, tf.neg, (gy) => tf.neg(gy));
-/** `torch.exp(x)`: eˣ for each element. */
-export const exp = (x: Tensor) => unary("ExpBackward0", x, tf.exp, (gy, _x, y) => tf.mul(gy, y));
+export const neg = (x: Tensor) => unary("NegBackward0", notBool(x, BOOL_NEG), negExact, (gy) => tf.neg(gy));
+/** `torch.exp(x)`: eˣ for each element (integers are promoted to float32). */
+export const exp = (x: Tensor) => unary("ExpBackward0", floating(x), tf.exp, (gy, _x, y) => tf.mul(gy, y));
 /** `torch.log(x)`: the natural logarithm of each element (−inf at 0, NaN below). */
-export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => tf.div(gy, xh));
+export const log = (x: Tensor) => unary("LogBackward0", floating(x), tf.log, (gy, xh) => tf.div(gy, xh));
 /** `torch.sqrt(x)`: the square root of each element. */
-export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
+export const sqrt = (x: Tensor) => unary("SqrtBackward0", floating(x), tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
 /** `torch.abs(x)`: |x| for each element. */
-export const abs = (x: Tensor) => unary("AbsBackward0", x, tf.abs, (gy, xh) => tf.mul(gy, tf.sign(xh)));
+export const abs = (x: Tensor) => unary("AbsBackward0", notBool(x, `"abs_cpu" not implemented for 'Bool'`), absExact, (gy, xh) => tf.mul(gy, tf.sign(xh)));
 /** `F.relu(x)`: max(0, x) for each element (the rectified linear unit). Any shape in, the same shape out. */
-export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
+export const relu = (x: Tensor) => unary("ReluBackward0", notBool(x, "Boolean inputs not supported for relu"), tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
 /** `F.leakyRelu(x, negativeSlope = 0.01)`: x where x > 0, else negativeSlope · x (PyTorch's slope at 0 too). */
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", x, (h) => tf.leakyRelu(h, negativeSlope),
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", floating(x), (h) => tf.leakyRelu(h, negativeSlope),
   (gy, xh) => tf.where(tf.greater(xh, 0), gy, tf.mul(gy, negativeSlope)));
 /** `torch.sigmoid(x)`: 1 / (1 + e⁻ˣ) for each element. */
 export const sigmoid = (x: Tensor) =>
-  unary("SigmoidBackward0", x, tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
+  unary("SigmoidBackward0", floating(x), tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
 /** `torch.tanh(x)`: the hyperbolic tangent of each element. */
 export const tanh = (x: Tensor) =>
-  unary("TanhBackward0", x, tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
+  unary("TanhBackward0", floating(x), tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
 
 /** `torch.pow(x, p)`: each element to the power `p`. */
 export function pow(x: Tensor, p: number): Tensor {
+  if (x.dtype !== "float32") {
+    if (!Number.isInteger(p)) return pow(cast(x, "float32"), p);
+    if (p < 0) throw new RuntimeError("Integers to negative integer powers are not allowed.");
+    const ints = x.dtype === "bool" ? cast(x, "int64") : x;
+    return unary("PowBackward0", ints, (h) => tf.tidy(() => tf.pow(h, tf.scalar(p, h.dtype))), () => { throw new RuntimeError("int64 tensors have no gradient"); });
+  }
   if (p === 2) return unary("PowBackward0", x, tf.square, (gy, xh) => tf.mul(gy, tf.mul(xh, 2)));
   return unary("PowBackward0", x, (h) => tf.pow(h, p), (gy, xh) => tf.mul(gy, tf.mul(tf.pow(xh, p - 1), p)));
 }
@@ -59,7 +99,7 @@ export function unbroadcast(g: tf.Tensor, shape: readonly number[]): tf.Tensor {
   return tf.reshape(summed, [...shape]);
 }
 
-function broadcastShape(a: readonly number[], b: readonly number[], what: string): number[] {
+export function broadcastShape(a: readonly number[], b: readonly number[], what: string): number[] {
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -69,7 +109,7 @@ function broadcastShape(a: readonly number[], b: readonly number[], what: string
       throw new RuntimeError(`${what}: the size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i} ` +
         `(shapes ${shapeStr(a)} and ${shapeStr(b)} do not broadcast)`);
     }
-    out.push(Math.max(da, db));
+    out.push(da === 1 ? db : da); // a size 1 takes the other's, also 0
   }
   return out;
 }
@@ -77,7 +117,8 @@ function broadcastShape(a: readonly number[], b: readonly number[], what: string
 function asTensor(v: TensorOrScalar, like: Tensor): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v !== "number") throw new RuntimeError(`expected a Tensor or a number, got ${typeof v}`);
-  return new Tensor(tf.scalar(v, like.dtype === "float32" || !Number.isInteger(v) ? "float32" : "int32"));
+  const float = like.dtype === "float32" || !Number.isInteger(v);
+  return new Tensor(float ? tf.scalar(v, "float32") : tf.scalar(int32Value(v, "the scalar"), "int32"));
 }
 
 /** PyTorch's type promotion, reduced to our dtypes: bool < int64 < float32; true division is float. */
@@ -88,10 +129,25 @@ function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] 
   return [cast(a, target), cast(b, target)];
 }
 
-function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+/** The result's strides follow its first tensor operand where it has that operand's shape, as in PyTorch. */
+function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+  const y = binaryValues(name, a, b, fn, grad);
+  const first = a instanceof Tensor ? a : (b as Tensor);
+  return sameShape(y.shape, first.shape) ? withStrides(y, denseStrides(first)) : y;
+}
+
+function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
+  const isBool = (v: TensorOrScalar) => v instanceof Tensor && v.dtype === "bool";
+  if (name === "SubBackward0" && (isBool(a) || isBool(b))) throw new RuntimeError(BOOL_SUB);
+  if (isBool(a) && isBool(b) && (name === "AddBackward0" || name === "MulBackward0")) {
+    // bool + bool is logical or, bool * bool logical and: bool results, as in PyTorch.
+    return cast(binary(name, cast(a as Tensor, "int64"), cast(b as Tensor, "int64"), fn, grad), "bool");
+  }
   const like = (a instanceof Tensor ? a : b) as Tensor;
   const [ta, tb] = promote(asTensor(a, like), asTensor(b, like), name === "DivBackward0");
+  const op = name.replace(/Backward0$/, "").toLowerCase();
+  const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => checkIntRange(op, fn(x, y), () => fn(asFloat(x), asFloat(y)));
   const [ha, hb] = [ta._h, tb._h];
   // Same shape and layout, or a scalar against anything: stay in the physical layout.
   const samePhysical = samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape);
@@ -130,6 +186,11 @@ export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
 const COMPARE = { eq: tf.equal, ne: tf.notEqual, lt: tf.less, le: tf.lessEqual, gt: tf.greater, ge: tf.greaterEqual };
 
 function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
+  const out = compareValues(op, x, y);
+  return sameShape(out.shape, x.shape) ? withStrides(out, denseStrides(x)) : out;
+}
+
+function compareValues(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor {
   const [a, tb] = x.dtype === "bool" && (y instanceof Tensor ? y.dtype === "bool" : false) ? [x, y as Tensor] : promote(x, asTensor(y, x), false);
   if (samePerm(a._perm, tb._perm) && sameShape(a._h.shape, tb._h.shape) || tb.dim() === 0) {
     return new Tensor(COMPARE[op](a._h, tb._h), a._perm);
@@ -149,18 +210,18 @@ export const ge = (x: Tensor, y: TensorOrScalar) => compare("ge", x, y);
 // ---- dtype and copies -------------------------------------------------------------------------
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const h = tf.cast(x._h, tfDtype(dtype));
-  return dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm);
+  const h = checkIntRange(`converting ${x.dtype} to ${dtype}`, tf.cast(x._h, tfDtype(dtype)), () => x._h);
+  return withStrides(dtype === "float32" ? result(h, x._perm, "ToCopyBackward0", [x], (gy) => [gy]) : new Tensor(h, x._perm), denseStrides(x));
 }
 
 /** A copy in the same layout. */
 export function clone(x: Tensor): Tensor {
-  return result(tf.clone(x._h), x._perm, "CloneBackward0", [x], (gy) => [gy]);
+  return withStrides(result(tf.clone(x._h), x._perm, "CloneBackward0", [x], (gy) => [gy]), denseStrides(x));
 }
 
 /** The values in logical order: `x` itself when they already are, else a copy. */
 export function contiguous(x: Tensor): Tensor {
   const perm = x._perm;
-  if (!perm) return x;
+  if (!perm && !x._strides) return x;
   return result(tf.tidy(() => tf.clone(contig(x))), null, "CloneBackward0", [x], (gy) => [toPhys(gy, perm)]);
 }

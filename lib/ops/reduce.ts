@@ -1,8 +1,8 @@
 /** Reductions: sum, mean, max/min (with indices), argmax. */
 import * as tf from "@tensorflow/tfjs-core";
-import { RuntimeError } from "../errors";
+import { IndexError, RuntimeError } from "../errors";
 import { dimArg, normDim, result, Tensor, type DimArg } from "../tensor/tensor";
-import { cast } from "./pointwise";
+import { cast, checkIntRange } from "./pointwise";
 import { contig, toPhys } from "../tensor/layout";
 
 /** `torch.max(t, dim)`: destructures as `[values, indices]`, also has `.values` / `.indices`. */
@@ -12,9 +12,12 @@ function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
   return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
 }
 
+/** The axes to reduce; a 0-dim tensor takes dim 0 or -1 and has none to reduce, as in PyTorch. */
 function dims(x: Tensor, dim: number | number[]): number[] {
   const list = Array.isArray(dim) ? dim : [dim];
-  return [...new Set(list.map((d) => normDim(d, x.dim())))].sort((a, b) => a - b);
+  const axes = list.map((d) => normDim(d, x.dim()));
+  if (new Set(axes).size !== axes.length) throw new RuntimeError(`dim ${axes.find((d, i) => axes.indexOf(d) !== i)} appears multiple times in the list of dims`);
+  return x.dim() === 0 ? [] : axes.sort((a, b) => a - b);
 }
 
 /** Shape of a keepdim reduction over `axes`. */
@@ -28,16 +31,20 @@ function reduceOp(name: string, x: Tensor, dim: number | number[] | undefined, k
     // Over everything: layout does not matter.
     const h = src._h;
     const n = h.size;
-    const out = mean ? tf.mean(h) : tf.sum(h);
+    const out = mean ? tf.mean(h) : checkIntRange("sum", tf.sum(h), () => tf.sum(tf.cast(h, "float32")));
     return result(out, null, name + "0", [src], (gy) => [tf.broadcastTo(mean ? tf.div(gy, n) : gy, h.shape)]);
   }
   const axes = dims(src, dim);
   const c = contig(src);
-  const out = mean ? tf.mean(c, axes, keepdim) : tf.sum(c, axes, keepdim);
   const shape = [...src.shape];
   const perm = src._perm;
   const count = axes.reduce((a, ax) => a * shape[ax], 1);
-  if (perm) c.dispose();
+  let out: tf.Tensor;
+  try {
+    out = mean ? tf.mean(c, axes, keepdim) : checkIntRange("sum", tf.sum(c, axes, keepdim), () => tf.sum(tf.cast(c, "float32"), axes, keepdim));
+  } finally {
+    if (perm) c.dispose();
+  }
   return result(out, null, name + "1", [src], (gy) => {
     const g = tf.broadcastTo(tf.reshape(mean ? tf.div(gy, count) : gy, keptShape(shape, axes)), shape);
     return [toPhys(g, perm)];
@@ -72,6 +79,8 @@ function extremeAll(x: Tensor, largest: boolean): Tensor {
 
 function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean): ValuesIndices {
   const d = normDim(dim, x.dim());
+  if (x.dim() === 0) return valuesIndices(x, new Tensor(tf.scalar(0, "int32"))); // its one value, at index 0
+  if (x.shape[d] === 0) throw new IndexError(`${largest ? "max" : "min"}(): Expected reduction dim ${d} to have non-zero size.`);
   const shape = [...x.shape];
   const outShape = keepdim ? keptShape(shape, [d]) : shape.filter((_, i) => i !== d);
   const [valuesH, indicesH] = tf.tidy(() => {
@@ -98,8 +107,17 @@ function extremeDim(x: Tensor, dim: number, keepdim: boolean, largest: boolean):
 
 /** `torch.argmax(t)`: the flat index of the largest value; with `dim`, the index along it. */
 export function argmax(x: Tensor, dim?: DimArg, keepdim = false): Tensor {
-  if (dim === undefined) return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
-  const a = dimArg(dim, keepdim);
+  const a = dim === undefined ? undefined : dimArg(dim, keepdim);
+  const d = a === undefined ? undefined : normDim(a.dim, x.dim());
+  // PyTorch has no bool argmax, but skips its kernel where there is nothing to compare.
+  if (x.dtype === "bool" && x.numel() > 0 && (d === undefined || x.dim() === 0 || x.shape[d] > 1)) {
+    throw new RuntimeError(`"argmax_cpu" not implemented for 'Bool'`);
+  }
+  if (d !== undefined && x.dim() > 0 && x.shape[d] === 0) throw new IndexError(`argmax(): Expected reduction dim ${d} to have non-zero size.`);
+  if (a === undefined) {
+    if (x.numel() === 0) throw new IndexError("argmax(): Expected reduction dim to be specified for input.numel() == 0.");
+    return new Tensor(tf.tidy(() => tf.argMax(tf.reshape(contig(x), [-1]))));
+  }
   return extremeDim(x, a.dim, a.keepdim, true).indices;
 }
 

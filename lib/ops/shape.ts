@@ -1,7 +1,7 @@
 /** Shape and movement ops: view/reshape, permute/transpose (free: they only change the layout), indexing, cat. */
 import * as tf from "@tensorflow/tfjs-core";
 import { IndexError, RuntimeError, shapeStr } from "../errors";
-import { normDim, result, Tensor } from "../tensor/tensor";
+import { contiguousStrides, normDim, result, Tensor, withStrides } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 
 /** Sizes given as separate numbers or as one list: `view(x, 2, -1)` or `view(x, [2, -1])`. */
@@ -11,33 +11,87 @@ function flatArgs(args: Sizes): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
 }
 
-/** The same values in a new shape; one size may be -1 (inferred). */
-export function view(x: Tensor, ...sizes: Sizes): Tensor {
+/**
+ * PyTorch's computeStride: the strides `shape` gets as a view of a tensor of `from` sizes and
+ * `strides`, or null when some new dim would span two chunks of memory that are not adjacent.
+ */
+function viewStrides(from: readonly number[], strides: readonly number[], shape: readonly number[]): number[] | null {
+  if (from.length === 0) return shape.map(() => 1);
+  if (from.reduce((a, d) => a * d, 1) === 0) return contiguousStrides(shape);
+  const out = new Array<number>(shape.length);
+  let viewD = shape.length - 1;
+  let chunkBase = strides[from.length - 1];
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = from.length - 1; d >= 0; d--) {
+    tensorNumel *= from[d];
+    if (d === 0 || (from[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= shape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  return viewD === -1 ? out : null;
+}
+
+/** The sizes `view`/`reshape` ask for, with the -1 filled in, checked against the element count. */
+function targetShape(x: Tensor, sizes: Sizes): number[] {
   const shape = flatArgs(sizes);
   const n = x.numel();
   const unknown = shape.filter((d) => d === -1).length;
   const known = shape.reduce((a, d) => (d === -1 ? a : a * d), 1);
   if (unknown > 1) throw new RuntimeError(`only one dimension can be inferred (got ${shapeStr(shape)})`);
   if (shape.some((d) => !Number.isInteger(d) || d < -1)) throw new RuntimeError(`invalid shape dimension in ${shapeStr(shape)}`);
-  const target = unknown ? shape.map((d) => (d === -1 ? n / known : d)) : shape;
   if ((unknown && (known === 0 || n % known !== 0)) || (!unknown && known !== n)) {
     throw new RuntimeError(`shape '${shapeStr(shape)}' is invalid for input of size ${n}`);
   }
+  return unknown ? shape.map((d) => (d === -1 ? n / known : d)) : shape;
+}
+
+/** The values in `target` shape (values are always materialised here); its strides as a view, or null for a copy. */
+function reshaped(x: Tensor, target: number[], strides: number[] | null): Tensor {
   const perm = x._perm;
   const from = [...x.shape];
   const h = perm ? tf.tidy(() => tf.reshape(contig(x), target)) : tf.reshape(x._h, target);
-  return result(h, null, "ViewBackward0", [x], (gy) => [toPhys(tf.reshape(gy, from), perm)]);
+  return withStrides(result(h, null, "ViewBackward0", [x], (gy) => [toPhys(tf.reshape(gy, from), perm)]), strides);
+}
+
+/**
+ * The same values in a new shape; one size may be -1 (inferred). As in PyTorch, a view of a
+ * transposed, expanded or sliced tensor must not merge dims that are apart in memory.
+ */
+export function view(x: Tensor, ...sizes: Sizes): Tensor {
+  const target = targetShape(x, sizes);
+  const strides = x._strides && viewStrides(x.shape, x._strides, target);
+  if (x._strides && !strides) {
+    throw new RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.");
+  }
+  return reshaped(x, target, strides);
+}
+
+/** `view` where it can be one, else a copy (PyTorch's reshape): never refuses a shape with the right size. */
+export function reshape(x: Tensor, ...sizes: Sizes): Tensor {
+  const target = targetShape(x, sizes);
+  return reshaped(x, target, x._strides && viewStrides(x.shape, x._strides, target));
 }
 
 /** `torch.flatten(x, startDim = 0, endDim = -1)`: the dims from startDim to endDim flattened into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.dim() === 0) return view(x, [1]);
   const s = normDim(startDim, x.dim());
   const e = normDim(endDim, x.dim());
+  if (x.dim() === 0) return reshape(x, [1]);
   if (s > e) throw new RuntimeError(`flatten() has invalid args: start_dim (${startDim}) cannot come after end_dim (${endDim})`);
   const shape = [...x.shape];
   const middle = shape.slice(s, e + 1).reduce((a, d) => a * d, 1);
-  return view(x, [...shape.slice(0, s), middle, ...shape.slice(e + 1)]);
+  return reshape(x, [...shape.slice(0, s), middle, ...shape.slice(e + 1)]);
 }
 
 /** A new view with the logical axes reordered; shares the buffer (a cheap clone of the handle). */
@@ -51,7 +105,8 @@ export function permute(x: Tensor, ...order: Sizes): Tensor {
   if (new Set(d).size !== rank) throw new RuntimeError(`permute(): repeated dim in ${shapeStr(dims)}`);
   const base = x._perm ?? [...Array(rank).keys()];
   const perm = d.map((v) => base[v]);
-  return result(tf.clone(x._h), perm, "PermuteBackward0", [x], (gy) => [gy]);
+  const strides = x._strides ?? contiguousStrides(x.shape);
+  return withStrides(result(tf.clone(x._h), perm, "PermuteBackward0", [x], (gy) => [gy]), d.map((v) => strides[v]));
 }
 
 /** `torch.transpose(x, dim0, dim1)`: x with dims dim0 and dim1 swapped (a view, not contiguous). */
@@ -59,6 +114,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const rank = x.dim();
   const order = [...Array(rank).keys()];
   const [a, b] = [normDim(dim0, rank), normDim(dim1, rank)];
+  if (rank === 0) return permute(x, []); // dims 0 and -1 of a 0-dim tensor: itself
   [order[a], order[b]] = [order[b], order[a]];
   return permute(x, order);
 }
@@ -69,18 +125,20 @@ export function t(x: Tensor): Tensor {
   return x.dim() < 2 ? x : transpose(x, 0, 1);
 }
 
+/** `torch.squeeze(x, dim?)`: x without its dims of size 1 (all of them, or only `dim`). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
   const shape = [...x.shape];
-  if (dim === undefined) return view(x, shape.filter((d) => d !== 1));
+  if (dim === undefined) return reshape(x, shape.filter((d) => d !== 1));
   const d = normDim(dim, x.dim());
-  return shape[d] === 1 ? view(x, shape.filter((_, i) => i !== d)) : x;
+  return shape[d] === 1 ? reshape(x, shape.filter((_, i) => i !== d)) : x;
 }
 
+/** `torch.unsqueeze(x, dim)`: x with a dim of size 1 inserted at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
   const shape = [...x.shape];
   const d = normDim(dim, x.dim() + 1);
   shape.splice(d, 0, 1);
-  return view(x, shape);
+  return reshape(x, shape);
 }
 
 /** Size-1 dims repeated to `sizes` without copying in PyTorch (a broadcast copy here); -1 keeps a size. */
@@ -95,12 +153,13 @@ export function expand(x: Tensor, ...sizes: Sizes): Tensor {
         `Target sizes: ${shapeStr(shape)}. Tensor sizes: ${shapeStr(from)} (only dims of size 1 can be expanded)`);
     }
   });
-  const h = tf.tidy(() => tf.broadcastTo(contig(x), target));
+  // tf.broadcastTo to a shape with a 0 in it keeps the input's values: an empty target is made directly.
+  const h = target.includes(0) ? tf.zeros(target, x._h.dtype) : tf.tidy(() => tf.broadcastTo(contig(x), target));
   const perm = x._perm;
-  return result(h, null, "ExpandBackward0", [x], (gy) => {
-    const axes = target.map((_, i) => i).filter((i) => i < lead || (from[i - lead] === 1 && target[i] !== 1));
-    return [toPhys(tf.reshape(axes.length ? tf.sum(gy, axes) : gy, from), perm)];
-  });
+  const axes = target.map((_, i) => i).filter((i) => i < lead || (from[i - lead] === 1 && target[i] !== 1));
+  const strides = x._strides ?? contiguousStrides(from);
+  const y = result(h, null, "ExpandBackward0", [x], (gy) => [toPhys(tf.reshape(axes.length ? tf.sum(gy, axes) : gy, from), perm)]);
+  return withStrides(y, target.map((_, i) => (axes.includes(i) ? 0 : strides[i - lead]))); // expanded dims: stride 0
 }
 
 /** One index of `t.index(...)`: a number, a Python slice string ("1:3", ":", "::2", "-3:"), or null for a new axis. */
@@ -125,9 +184,11 @@ export function index(x: Tensor, idx: IndexItem[]): Tensor {
   const end: number[] = [];
   const strides: number[] = [];
   const outShape: number[] = [];
+  const inMemory = x._strides ?? contiguousStrides(shape);
+  const outStrides: number[] = []; // PyTorch's strides of the view
   let d = 0;
   for (const item of idx) {
-    if (item === null) { outShape.push(1); continue; }
+    if (item === null) { outShape.push(1); outStrides.push(1); continue; }
     if (d >= shape.length) throw new IndexError(`too many indices for tensor of dimension ${shape.length}`);
     const size = shape[d];
     if (typeof item === "number") {
@@ -140,20 +201,34 @@ export function index(x: Tensor, idx: IndexItem[]): Tensor {
       const s = parseSlice(item, size, d);
       begin.push(s.start); end.push(s.stop); strides.push(s.step);
       outShape.push(Math.ceil((s.stop - s.start) / s.step));
+      outStrides.push(inMemory[d] * s.step);
     }
     d++;
   }
   for (; d < shape.length; d++) {
-    begin.push(0); end.push(shape[d]); strides.push(1); outShape.push(shape[d]);
+    begin.push(0); end.push(shape[d]); strides.push(1); outShape.push(shape[d]); outStrides.push(inMemory[d]);
   }
   const perm = x._perm;
-  const h = tf.tidy(() => tf.reshape(tf.stridedSlice(contig(x), begin, end, strides), outShape));
-  return result(h, null, "SliceBackward0", [x], (gy) => {
+  const h = tf.tidy(() => tf.reshape(stridedSlice(contig(x), begin, end, strides), outShape));
+  return withStrides(result(h, null, "SliceBackward0", [x], (gy) => {
     // Scatter back: spread each strided dim with zeros, then pad to the input's shape.
     let g = tf.reshape(gy, begin.map((b, i) => Math.ceil((end[i] - b) / strides[i])));
     begin.forEach((b, i) => { g = unslice(g, i, b, end[i], strides[i], shape[i]); });
     return [toPhys(g, perm)];
-  });
+  }), outStrides);
+}
+
+/**
+ * tf.stridedSlice, except where the wasm backend's kernel fails: with a step over 1 it labels an
+ * int32 or bool result float32 (the int bits read as floats). Those steps gather instead.
+ */
+function stridedSlice(h: tf.Tensor, begin: number[], end: number[], steps: number[]): tf.Tensor {
+  if (h.dtype === "float32" || steps.every((s) => s === 1)) return tf.stridedSlice(h, begin, end, steps);
+  const sizes = end.map((e, i) => Math.ceil((e - begin[i]) / steps[i]));
+  if (sizes.some((n) => n === 0)) return tf.zeros(sizes, h.dtype);
+  let out = tf.slice(h, begin, end.map((e, i) => e - begin[i]));
+  steps.forEach((s, axis) => { if (s > 1) out = tf.gather(out, tf.range(0, out.shape[axis], s, "int32"), axis); });
+  return out;
 }
 
 /** The gradient of taking begin:end:step along `axis` of a dim of `size`: zeros where nothing was taken. */
@@ -176,9 +251,14 @@ export function select(x: Tensor, dim: number, i: number): Tensor {
   return index(x, [...Array(d).fill(":"), i]);
 }
 
+/** `torch.narrow(x, dim, start, length)`: the `length` entries of `dim` from `start` on, a view. */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  if (x.dim() === 0) throw new RuntimeError("narrow() cannot be applied to a 0-dim tensor.");
   const d = normDim(dim, x.dim());
-  return index(x, [...Array(d).fill(":"), `${start}:${start + length}`]);
+  const size = x.shape[d];
+  const from = start === size ? start : normDim(start, size); // a start out of [-size, size] is PyTorch's IndexError
+  if (from + length > size || length < 0) throw new RuntimeError(`start (${from}) + length (${length}) exceeds dimension size (${size}).`);
+  return index(x, [...Array(d).fill(":"), `${from}:${from + length}`]);
 }
 
 /** `torch.cat(tensors, dim = 0)`: the tensors joined along an existing dim; all other sizes must match. */

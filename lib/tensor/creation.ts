@@ -1,6 +1,7 @@
 /** Making tensors: torch.tensor, torch.Tensor, zeros/ones/full/rand/randn/arange and *_like. */
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, TorchTypeError, ValueError, shapeStr } from "../errors";
+import { checkAllocation } from "../backend/memory";
 import { fillNormal, fillUniform } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 
@@ -67,13 +68,23 @@ export function tensor(data: TensorData | Tensor, opts: TensorOptions = {}): Ten
   return fromValues(flat, shape, opts.dtype ?? inferDtype(flat, data as TensorData), opts.requiresGrad);
 }
 
+/** A whole number as nnlab stores int64 (int32); outside that range it would wrap around, so it raises. */
+export function int32Value(v: number, what: string): number {
+  const n = Math.trunc(v);
+  if (n > 2147483647 || n < -2147483648) {
+    throw new RuntimeError(`integer overflow: ${what} ${n} is outside [-2147483648, 2147483647], the range nnlab stores int64 in ` +
+      "(PyTorch keeps 64 bits); use a float32 tensor ({ dtype: \"float32\" }, whole numbers exact up to 2^24) or smaller numbers");
+  }
+  return n;
+}
+
 /** A tensor from flat row-major values. */
 export function fromValues(values: ArrayLike<number | boolean>, shape: readonly number[], dtype: DType = "float32", requiresGrad = false): Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
   if (values.length !== n) throw new ValueError(`${values.length} values cannot fill a tensor of shape ${shapeStr(shape)} (${n} elements)`);
   const buf = dtype === "float32" ? Float32Array.from(values as ArrayLike<number>, Number)
     : dtype === "bool" ? Uint8Array.from(values as ArrayLike<number>, (v) => (v ? 1 : 0))
-    : Int32Array.from(values as ArrayLike<number>, (v) => Math.trunc(Number(v)));
+    : Int32Array.from(values as ArrayLike<number>, (v) => int32Value(Number(v), "the int64 value"));
   const t = new Tensor(tf.tensor(buf, [...shape], tfDtype(dtype)));
   return requiresGrad ? t.requiresGrad_(true) : t;
 }
@@ -108,30 +119,38 @@ function make(h: tf.Tensor, opts: TensorOptions): Tensor {
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
+// zeros and ones fill a backend buffer (the Fill kernel) instead of uploading a JS array of the
+// same size, so that the backend's allocation check sees them first.
 /** A tensor filled with 0 of the given shape: `torch.zeros(2, 3)` or `torch.zeros([2, 3], { dtype: torch.int64 })`. */
 export function zeros(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "zeros");
-  return make(tf.zeros(shape, tfDtype(opts.dtype ?? "float32")), opts);
+  return make(tf.fill(shape, 0, tfDtype(opts.dtype ?? "float32")), opts);
 }
 /** A tensor filled with 1 of the given shape: `torch.ones(2, 3)`. */
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "ones");
-  return make(tf.ones(shape, tfDtype(opts.dtype ?? "float32")), opts);
+  return make(tf.fill(shape, 1, tfDtype(opts.dtype ?? "float32")), opts);
 }
 /** A tensor of shape `shape` filled with `value` (`torch.full`). */
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   parseShape([shape], "full");
-  return make(tf.fill(shape, value, tfDtype(opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32"))), opts);
+  const dtype = opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32");
+  return make(tf.fill(shape, dtype === "int64" ? int32Value(value, "the fill value") : value, tfDtype(dtype)), opts);
+}
+/** The JS buffer random values are drawn into before they go to the backend, once it is known to fit there. */
+function hostFloats(shape: number[]): Float32Array {
+  checkAllocation(shape, "float32");
+  return new Float32Array(shape.reduce((a, d) => a * d, 1));
 }
 /** Random numbers drawn uniformly from [0, 1), of the given shape (`torch.rand`); repeatable with `torch.manualSeed`. */
 export function rand(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "rand");
-  return make(tf.tensor(fillUniform(new Float32Array(shape.reduce((a, d) => a * d, 1)), 0, 1), shape), opts);
+  return make(tf.tensor(fillUniform(hostFloats(shape), 0, 1), shape), opts);
 }
 /** Random numbers from the standard normal distribution (mean 0, variance 1), of the given shape (`torch.randn`); repeatable with `torch.manualSeed`. */
 export function randn(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "randn");
-  return make(tf.tensor(fillNormal(new Float32Array(shape.reduce((a, d) => a * d, 1))), shape), opts);
+  return make(tf.tensor(fillNormal(hostFloats(shape)), shape), opts);
 }
 /** Zeros with the shape and dtype of `t` (`torch.zeros_like`). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor { return zeros([...t.shape], { dtype: t.dtype, ...opts }); }
@@ -144,6 +163,7 @@ export function randnLike(t: Tensor): Tensor { return randn([...t.shape]); }
 export function arange(a: number, b?: number, step = 1, opts: TensorOptions = {}): Tensor {
   const [start, end] = b === undefined ? [0, a] : [a, b];
   if (step === 0) throw new RuntimeError("arange: step must be nonzero");
-  const ints = [start, end, step].every(Number.isInteger);
-  return make(tf.range(start, end, step, ints && opts.dtype !== "float32" ? "int32" : "float32"), opts);
+  const ints = [start, end, step].every(Number.isInteger) && opts.dtype !== "float32";
+  if (ints) [start, end].forEach((v) => int32Value(v, "the arange bound"));
+  return make(tf.range(start, end, step, ints ? "int32" : "float32"), opts);
 }

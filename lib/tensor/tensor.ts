@@ -55,6 +55,12 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The autograd node that made this tensor (`grad_fn`), null for leaves. */
   gradFn: Node | null = null;
+  /**
+   * @internal PyTorch's strides for this tensor when a view op (transpose, permute, expand, a
+   * slice) made them other than the contiguous ones; null otherwise. The values here are always
+   * materialised; the strides only let `view` refuse what PyTorch refuses (lib/ops/shape.ts).
+   */
+  _strides: readonly number[] | null = null;
 
   /** @internal use torch.tensor(...) and friends to make tensors. Takes ownership of `handle`. */
   constructor(handle: tf.Tensor | Storage, perm: Perm = null, requiresGrad = false) {
@@ -163,7 +169,9 @@ export class Tensor {
 
   /** A tensor sharing this one's storage, cut off from the graph (in-place changes show through). */
   get data(): Tensor {
-    return new Tensor(this._s, null, false);
+    const t = new Tensor(this._s, null, false);
+    t._strides = this._strides;
+    return t;
   }
 
   /** `param.data = other.data`: replaces the values (and shape) without recording anything. */
@@ -257,8 +265,8 @@ export class Tensor {
   cpu(): Tensor { return this; }
   /** The tensor on the GPU: itself when tfjs-node-gpu is the backend; otherwise PyTorch's error that CUDA is not available. */
   cuda(): Tensor { parseDevice("cuda", "Tensor.cuda"); return this; }
-  /** Whether the values are stored in row-major order of the shape (`is_contiguous()`); `.contiguous()` makes them so. */
-  isContiguous(): boolean { return this._perm === null; }
+  /** As PyTorch answers: false for a transposed, permuted, expanded or sliced view until `.contiguous()`. */
+  isContiguous(): boolean { return this._strides === null; }
 
   // ---- printing -------------------------------------------------------------------------------
   /** The tensor as PyTorch prints it: `tensor([[1., 2.], …], requires_grad=True)`. */
@@ -301,6 +309,44 @@ export function dimArg<D>(arg: DimArg<D>, keepdim: boolean): { dim: D; keepdim: 
   return typeof arg === "object" && arg !== null && !Array.isArray(arg)
     ? { dim: (arg as { dim: D }).dim, keepdim: (arg as { keepdim?: boolean }).keepdim ?? keepdim }
     : { dim: arg as D, keepdim };
+}
+
+/** Row-major strides of `shape`: PyTorch's strides of a contiguous tensor. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= Math.max(shape[i], 1);
+  }
+  return strides;
+}
+
+/** @internal records a view's PyTorch strides on `t` (null when they are the contiguous ones; size-1 dims do not count). */
+export function withStrides(t: Tensor, strides: readonly number[] | null): Tensor {
+  if (strides === null) return t; // the common case, kept cheap: results start contiguous
+  const shape = t.shape;
+  const plain = contiguousStrides(shape);
+  t._strides = strides.some((s, i) => shape[i] !== 1 && s !== plain[i]) ? strides : null;
+  return t;
+}
+
+/**
+ * The strides an element-wise result takes from its input `x`, as PyTorch's TensorIterator gives
+ * them: x's own when they are a reordering of dense strides (a transposed or permuted tensor), else
+ * none (contiguous: also for sliced and expanded inputs).
+ */
+export function denseStrides(x: Tensor): readonly number[] | null {
+  const strides = x._strides;
+  if (!strides) return null;
+  const shape = x.shape;
+  const order = [...strides.keys()].filter((d) => shape[d] !== 1).sort((i, j) => strides[j] - strides[i]);
+  let step = 1;
+  for (let k = order.length - 1; k >= 0; k--) {
+    if (strides[order[k]] !== step) return null;
+    step *= shape[order[k]];
+  }
+  return strides;
 }
 
 /** Wraps a backend tensor; records a node when `inputs` require grad. */
