@@ -61,6 +61,8 @@ export class Kernel {
   private readonly scheme: string;
   /** Signatures already received, on every channel: a replay is refused (ipykernel's digest_history). */
   private readonly signatures = new SignatureHistory();
+  /** The last send queued on each socket (see send). */
+  private readonly sending = new Map<zmq.Router | zmq.Publisher, Promise<void>>();
   private closed = false;
 
   private readonly handlers: Record<string, Handler> = {
@@ -148,9 +150,16 @@ export class Kernel {
     for await (const frames of this.hb) await this.hb.send(frames);
   }
 
+  /**
+   * Queues `msg` on `socket`. A ZeroMQ socket takes one send at a time (a second one while the first
+   * is pending throws EBUSY, which would end the process), so each socket's sends form a chain.
+   */
   private send(socket: zmq.Router | zmq.Publisher, msg: Message): void {
     if (this.closed) return;
-    socket.send(encode(this.conn.key, msg, this.scheme)).catch((e: Error) => log(`send failed: ${e.message}`));
+    const frames = encode(this.conn.key, msg, this.scheme);
+    const previous = this.sending.get(socket) ?? Promise.resolve();
+    this.sending.set(socket, previous.then(() => (this.closed ? undefined : socket.send(frames)))
+      .catch((e: Error) => log(`send failed: ${e.message}`)));
   }
 
   private publish(parent: Message | undefined, msgType: string, content: Content): void {

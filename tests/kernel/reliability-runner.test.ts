@@ -31,6 +31,9 @@ async function started(code: string): Promise<string> {
   return id;
 }
 
+/** The shell reply to `id`; KernelDiedError (with the kernel's stderr) if the process exits first. */
+const replyOf = (id: string) => k.whileAlive(k.shellReply(id));
+
 /** Sends interrupt_request without waiting for its reply (replies pile up on control, unread). */
 const interrupt = () => k.send("control", "interrupt_request", {});
 
@@ -47,12 +50,12 @@ test("an interrupt sent after a cell finished never aborts the next cell nor a q
   const wrong: string[] = [];
   for (let round = 0; round < 40; round++) {
     const first = await k.startExecute("shortRuns++;");
-    await k.shellReply(first);
+    await replyOf(first);
     await interrupt();
     const next = await k.startExecute("nextRuns++;");
     const queued = await k.startExecute("queuedRuns++;");
     for (const [id, what] of [[next, "next"], [queued, "queued"]]) {
-      const reply = await k.shellReply(id);
+      const reply = await replyOf(id);
       if (reply.content.status !== "ok") wrong.push(`round ${round}: ${what} cell ${reply.content.status} ${reply.content.ename ?? ""}`);
     }
   }
@@ -65,7 +68,7 @@ test("an interrupt sent while a cell runs still stops that cell, and the next ce
     const id = await started("while (true) {}");
     await sleep(200);
     await interrupt();
-    assert.equal((await k.shellReply(id)).content.ename, "KeyboardInterrupt");
+    assert.equal((await replyOf(id)).content.ename, "KeyboardInterrupt");
     assert.equal(plain(await k.execute("'after'")), "'after'");
   }
 });
@@ -79,7 +82,7 @@ test("straight-line library work (a chain of matmuls, no loop) stops at the next
   await sleep(Math.min(2000, 2 * perOpMs));
   const sent = Date.now();
   await interrupt();
-  const reply = await k.shellReply(id);
+  const reply = await replyOf(id);
   const tookMs = Date.now() - sent;
   assert.equal(reply.content.ename, "KeyboardInterrupt");
   // The whole chain would take ops × perOpMs (≥ 40 s); the interrupt lands within a few ops.
@@ -93,7 +96,7 @@ async function endsOnlyTheRunner(code: string, reason: string | RegExp, during?:
   await k.execute("const doomed = 1;");
   const id = await started(code);
   await during?.(id);
-  const reply = await k.whileAlive(k.shellReply(id));
+  const reply = await replyOf(id);
   assert.equal(reply.content.status, "error");
   assert.equal(reply.content.ename, "KernelRestarted");
   const evalue = String(reply.content.evalue);
