@@ -33,7 +33,7 @@ export type CellOutcome =
 export interface LanguageEvents {
   /** Output of a running cell (stream, display, update, clear, input), tagged with its request id. */
   onOutput(e: WorkerEvent): void;
-  /** The workers ended (`reason`) and fresh ones were started: the notebook's variables are gone. */
+  /** The workers ended (`reason`); fresh ones start now, or with the next request if these never started. Variables are gone. */
   onRestart(reason: string): void;
   /** Loading the library or type-checking the prelude failed: cells run without the prelude's names. */
   onPreloadFailed(e: Error): void;
@@ -91,6 +91,8 @@ class Workers {
   readonly ready: Promise<void>;
   /** Why this generation ended (set before its pending calls fail). */
   endReason?: string;
+  /** Whether the library loaded: a generation that ended before is not replaced at once (no restart loop). */
+  started = false;
   private announced?: string;
 
   constructor(data: RunnerData, onOutput: (e: WorkerEvent) => void, onEnd: (w: Workers) => void) {
@@ -109,7 +111,7 @@ class Workers {
     });
     this.checker.worker.on("exit", (code) => { this.end(`the type checker exited with code ${code}`); onEnd(this); });
     this.ready = this.preload();
-    this.ready.catch(() => undefined);
+    this.ready.then(() => { this.started = true; }, () => undefined);
   }
 
   /** Loads the library in the runner while the checker loads TypeScript, then type-checks the prelude. */
@@ -138,7 +140,8 @@ interface Running {
 }
 
 export class Language {
-  private workers: Workers;
+  /** The current generation; undefined after one that never started ended (the next request starts one). */
+  private generation?: Workers;
   /** Shared with the runner: Int32[0] is the request id to stop (see runner.ts). */
   private readonly interruptFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Shared with the runner: the answer to its input request (see RunnerData). */
@@ -148,28 +151,28 @@ export class Language {
   private closed = false;
 
   constructor(private readonly events: LanguageEvents) {
-    this.workers = this.start();
+    this.generation = this.start();
   }
 
-  /** Settles once the current workers have loaded the library and type-checked the prelude. */
-  get ready(): Promise<void> {
-    return this.workers.ready;
+  private get workers(): Workers {
+    return this.generation ??= this.start();
   }
 
   /** A fresh generation of workers; when it ends unasked (exit, OOM, restart) the next one starts. */
   private start(): Workers {
     const data: RunnerData = { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer };
-    const workers = new Workers(data, (e) => this.events.onOutput(e), (w) => this.restarted(w));
+    const workers = new Workers(data, (e) => this.events.onOutput(e), (w) => this.replace(w));
     workers.ready.catch((e: Error) => { if (!workers.endReason) this.events.onPreloadFailed(e); });
     return workers;
   }
 
-  private restarted(ended: Workers): void {
-    if (this.closed || ended !== this.workers) return;
+  /** A generation ended unasked: the next one starts now, or with the next request if it never started. */
+  private replace(ended: Workers): void {
+    if (this.closed || ended !== this.generation) return;
     void ended.end(ended.endReason!);
     Atomics.store(this.interruptFlag, 0, 0);
     this.events.onRestart(ended.endReason!);
-    this.workers = this.start();
+    this.generation = ended.started ? this.start() : undefined;
   }
 
   /** Runs one cell (do_execute). A cell that did not compile runs nothing and commits nothing. */
@@ -267,6 +270,6 @@ export class Language {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.workers.end("the kernel shut down");
+    await this.generation?.end("the kernel shut down");
   }
 }

@@ -87,7 +87,7 @@ export class Kernel {
     schemeHash(this.scheme);
     this.language = new Language({
       onOutput: (e) => this.onOutput(e),
-      onRestart: (reason) => log(`${reason}: started a fresh runner`),
+      onRestart: (reason) => log(`${reason}; starting a fresh runner`),
       onPreloadFailed: (e) => log(`preloading the library failed: ${e.stack ?? e.message}`),
     });
   }
