@@ -40,11 +40,27 @@ function stepRatio(net: "cnn" | "fc", limit: number): Target["measure"] {
   };
 }
 
+/** A figure of one suite against a fixed limit. */
+function figure(suite: string, key: string, limit: number): Target["measure"] {
+  return (r) => {
+    const value = num(r, suite, key);
+    return value === undefined ? undefined : { value, limit };
+  };
+}
+
 const TARGETS: Target[] = [
   { what: "CNN training step / PyTorch", unit: "x", measure: stepRatio("cnn", 1.0) },
   { what: "FC training step / PyTorch", unit: "x", measure: stepRatio("fc", 2.5) },
   { what: "CNN epoch ratio / CNN step ratio", unit: "x", measure: epochOverStep("cnn") },
   { what: "FC epoch ratio / FC step ratio", unit: "x", measure: epochOverStep("fc") },
+  { what: "kernel start to first cell done", unit: " ms", measure: figure("kernel", "nnlab start to first cell done (ms)", 1000) },
+  { what: "trivial cell round trip", unit: " ms", measure: figure("kernel", "nnlab trivial cell round trip (ms)", 10) },
+  { what: "completion round trip", unit: " ms", measure: figure("kernel", "nnlab completion round trip (ms)", 12) },
+  { what: "top-level loop in a cell / plain Node", unit: "x", measure: figure("live", "live.top_level_loop_ratio", 1.5) },
+  { what: "console.log in a blocking loop, worst delay", unit: " ms", measure: figure("live", "live.stdout_worst_latency_ms", 500) },
+  { what: "live chart: first point after the chart shows", unit: " ms", measure: figure("live", "live.chart_first_point_ms", 1000) },
+  { what: "live chart: longest wait between redraws", unit: " ms", measure: figure("live", "live.chart_longest_redraw_gap_ms", 2000) },
+  { what: "live chart: share of the loop spent drawing", unit: " %", measure: figure("live", "live.chart_draw_share_percent", 3) },
 ];
 
 /** One line per measured target: ✔ or ✘, the figure and the limit. */

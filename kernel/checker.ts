@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { serve } from "./rpc";
 import { PROJECT_ROOT } from "./prelude";
-import { TICK_FUNCTION, type CellMaps } from "./cells";
+import { EXPORT_FUNCTION, TICK_FUNCTION, type CellMaps } from "./cells";
 import { constructorLines, habitDiagnostics, inspectPositions, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
@@ -134,11 +134,23 @@ function forwardPackageLookups(sys: TS.System, cwd: string, root: string): void 
   if (realpath) sys.realpath = (p: string) => realpath.call(sys, existsSync(p) ? p : forward(p));
 }
 
-/** Inserts `__nnlab_tick();` (TICK_FUNCTION) at the top of every loop body (lines stay where they were). */
-export function instrumentLoops(js: string): string {
+/** `Object.defineProperty(exports, …)`: how TypeScript's CommonJS output exports imports and `__esModule`. */
+function definesExport(node: TS.Node): node is TS.CallExpression {
+  return ts.isCallExpression(node) && node.expression.getText() === "Object.defineProperty" &&
+    node.arguments.length === 3 && ts.isIdentifier(node.arguments[0]!) && node.arguments[0].text === "exports";
+}
+
+/**
+ * Two edits to a compiled cell, lines staying where they were: `__nnlab_tick();` (TICK_FUNCTION) at
+ * the top of every loop body, so interrupts stop synchronous loops, and `__nnlab_export`
+ * (EXPORT_FUNCTION) for `Object.defineProperty(exports, …)`, so the notebook's names stay plain
+ * data properties (see cells.ts).
+ */
+export function instrumentCell(js: string): string {
   const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
-  const edits: { at: number; text: string }[] = [];
+  const edits: { at: number; end?: number; text: string }[] = [];
   const visit = (node: TS.Node): void => {
+    if (definesExport(node)) edits.push({ at: node.expression.getStart(sf), end: node.expression.end, text: EXPORT_FUNCTION });
     if (ts.isIterationStatement(node, false)) {
       const body = node.statement;
       if (ts.isBlock(body)) edits.push({ at: body.getStart(sf) + 1, text: `${TICK_FUNCTION}();` });
@@ -152,7 +164,7 @@ export function instrumentLoops(js: string): string {
   visit(sf);
   edits.sort((a, b) => b.at - a.at);
   let out = js;
-  for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.at);
+  for (const e of edits) out = out.slice(0, e.at) + e.text + out.slice(e.end ?? e.at);
   return out;
 }
 
@@ -174,7 +186,7 @@ function compile(code: string): CompileResult {
     ok: true,
     diagnostics: [],
     compiled: {
-      code: output === undefined ? undefined : instrumentLoops(output),
+      code: output === undefined ? undefined : instrumentCell(output),
       maps: output === undefined ? undefined : stage2Maps.get(output),
       declOutput: r.declOutput ?? "",
       lastExpressionVar: r.lastExpressionVar,

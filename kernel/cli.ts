@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npx nnlab install [--user | --sys-prefix | --prefix DIR] [--name N]` writes the kernelspec;
- * `npx nnlab kernel CONNECTION_FILE` runs the kernel (what kernel.json tells Jupyter to start).
+ * `npx nnlab kernel CONNECTION_FILE` runs the kernel (what kernel.json tells Jupyter to start);
+ * `npx nnlab run NOTEBOOK.ipynb…` executes notebooks headless (kernel/notebook/command.ts).
+ * Each command is one entry of COMMANDS, loaded only when used.
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors";
@@ -9,7 +11,9 @@ import { installKernelspec, DEFAULT_NAME, type InstallTarget } from "./kernelspe
 
 const USAGE = `usage:
   nnlab install [--user | --sys-prefix | --prefix DIR] [--name NAME]   write the Jupyter kernelspec (default: --user)
-  nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)`;
+  nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)
+  nnlab run NOTEBOOK.ipynb... [--out DIR] [--html] [--inplace]          execute notebooks headless (nnlab run --help)
+            [--timeout SECONDS] [--allow-errors]`;
 
 function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: string }): InstallTarget {
   const chosen = [values.user, values["sys-prefix"], values.prefix !== undefined].filter(Boolean).length;
@@ -18,28 +22,37 @@ function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?
   return values["sys-prefix"] ? { kind: "sys-prefix" } : { kind: "user" };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === "install") {
-    const { values } = parseArgs({
-      args: rest,
-      options: { user: { type: "boolean" }, "sys-prefix": { type: "boolean" }, prefix: { type: "string" }, name: { type: "string" } },
-    });
-    const dir = installKernelspec(installTarget(values), values.name ?? DEFAULT_NAME);
-    console.log(`Installed the "TypeScript (${values.name ?? DEFAULT_NAME})" kernelspec in ${dir}`);
-    return;
-  }
-  if (command === "kernel") {
-    const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-    if (positionals.length !== 1) throw new UsageError("nnlab kernel needs exactly one CONNECTION_FILE", USAGE);
-    const { runKernel } = require("./server") as typeof import("./server");
-    await runKernel(positionals[0]);
-    return;
-  }
-  throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`, USAGE);
+async function install(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { user: { type: "boolean" }, "sys-prefix": { type: "boolean" }, prefix: { type: "string" }, name: { type: "string" } },
+  });
+  const dir = installKernelspec(installTarget(values), values.name ?? DEFAULT_NAME);
+  console.log(`Installed the "TypeScript (${values.name ?? DEFAULT_NAME})" kernelspec in ${dir}`);
 }
 
-main(process.argv.slice(2)).catch((e: Error) => {
+async function kernel(args: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true });
+  if (positionals.length !== 1) throw new UsageError("nnlab kernel needs exactly one CONNECTION_FILE", USAGE);
+  const { runKernel } = require("./server") as typeof import("./server");
+  await runKernel(positionals[0]);
+}
+
+/** command -> its handler (argv after the command name) -> exit code (void: 0, or what it set in process.exitCode). */
+const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
+  install,
+  kernel,
+  run: (args) => (require("./notebook/command") as typeof import("./notebook/command")).runCommand(args),
+};
+
+async function main(argv: string[]): Promise<number | void> {
+  const [command, ...rest] = argv;
+  const handler = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!handler) throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`, USAGE);
+  return handler(rest);
+}
+
+main(process.argv.slice(2)).then((code) => { if (code !== undefined) process.exitCode = code; }, (e: Error) => {
   console.error(e instanceof UsageError ? e.message : e.stack);
-  process.exit(e instanceof UsageError ? 2 : 1);
+  process.exitCode = e instanceof UsageError ? 2 : 1;
 });

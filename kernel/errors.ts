@@ -90,9 +90,16 @@ export class KernelDiedError extends NnlabError {
   }
 }
 
-/** A file that is not an nbformat 4 notebook. */
+/** A file that is not a valid nbformat 4 notebook; `what` says what is wrong and how to fix it. */
 export class NotebookFormatError extends NnlabError {
-  constructor(file: string, what: string) {
-    super(`${file} is not an nbformat 4 notebook: ${what} (open and save it with Jupyter to upgrade it)`);
+  constructor(readonly file: string, readonly what: string) {
+    super(`${file} is not a valid nbformat 4 notebook: ${what}`);
+  }
+}
+
+/** The folder for a command's output files cannot be used (it is a file, or cannot be created or written). */
+export class OutputFolderError extends NnlabError {
+  constructor(dir: string, what: string) {
+    super(`cannot write into ${dir}: ${what}; pass --out a writable folder (it is created if missing)`);
   }
 }

@@ -36,10 +36,15 @@ export namespace utils {
 export type Tensor = TensorClass;
 export const Tensor = TensorFactory;
 
+/** `torch.float32`: 32-bit floating point, the default dtype. */
 export const float32: DType = "float32";
+/** `torch.float`, the same as `torch.float32`. */
 export const float: DType = "float32";
+/** `torch.int64`: integers (class labels, indices); the backend holds them as 32-bit, and results that leave that range raise. */
 export const int64: DType = "int64";
+/** `torch.long`, the same as `torch.int64`. */
 export const long: DType = "int64";
+/** `torch.bool`: true/false, what comparisons give. */
 export const bool: DType = "bool";
 
 /**
@@ -56,15 +61,18 @@ export async function ready(opts: BackendOptions = {}): Promise<BackendInfo> {
 
 export { backendInfo };
 
+/** `torch.cuda.isAvailable()` (PyTorch's `is_available`) and `torch.cuda.deviceCount()`: true / 1 only when tfjs-node-gpu runs on a CUDA GPU. */
 export const cuda = {
   isAvailable: (): boolean => isCudaAvailable(),
   deviceCount: (): number => (isCudaAvailable() ? 1 : 0),
 };
 
+/** Sets the seed of nnlab's random number generator (`torch.manual_seed`): `randn`, `rand`, `randperm`, weight init, dropout and DataLoader shuffling repeat from here. */
 export function manualSeed(seed: number): void {
   seedGenerator(seed);
 }
 
+/** A random permutation of `0 … n-1` as an int64 tensor (`torch.randperm`). */
 export function randperm(n: number): TensorClass {
   return new TensorClass(tf.tensor(permutation(n), [n], "int32"));
 }
@@ -73,9 +81,11 @@ export function randperm(n: number): TensorClass {
 export function noGrad<T>(fn: () => T): T {
   return withGradMode(false, fn);
 }
+/** Runs `fn` with gradient recording on, also inside `torch.noGrad` (`with torch.enable_grad():`). */
 export function enableGrad<T>(fn: () => T): T {
   return withGradMode(true, fn);
 }
+/** Whether operations are being recorded for autograd right now (`torch.is_grad_enabled()`). */
 export function isGradEnabled(): boolean {
   return gradEnabled();
 }
@@ -97,9 +107,11 @@ export {
   sum, mean, max, argmax, matmul, matmul as mm, flatten, transpose, permute, cat, stack, clone, conv2d,
 } from "./ops";
 
+/** Whether `v` is a tensor (`torch.is_tensor`). */
 export function isTensor(v: unknown): v is TensorClass {
   return v instanceof TensorClass;
 }
+/** The number of elements of `x` (`torch.numel`). */
 export function numel(x: TensorClass): number {
   return x.numel();
 }

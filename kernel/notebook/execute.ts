@@ -1,106 +1,184 @@
 /**
- * Runs a notebook headless, like `jupyter nbconvert --execute` but without Python: starts the nnlab
- * kernel in the notebook's folder, executes the code cells in order, stops at the first error
- * (recorded in the notebook), and writes the executed copy and an HTML report atomically.
+ * The notebook executor, like nbclient but without Python: starts the nnlab kernel, runs the code
+ * cells in order over the real protocol and stores their outputs as Jupyter does. `nnlab run` and
+ * grading both use it.
+ *
+ *   const run = await runNotebook(notebook, { cwd, cellTimeoutMs, allowErrors, beforeCell, afterCell });
+ *   run.notebook  the executed copy (the input is left as it was)
+ *   run.cells     one CellResult per code cell sent to the kernel, in order
+ *   run.failure   why the run failed, or undefined: the first unexpected cell error or timeout (the run
+ *                 stops there unless allowErrors), or the kernel died (the run always stops there)
+ *
+ * nbconvert's rules: blank cells are not sent; an error in a cell tagged `raises-exception` is
+ * expected (recorded, the run goes on, no failure); `allowErrors` records every error and goes on.
+ * A cell running past `cellTimeoutMs` is interrupted (KeyboardInterrupt, status "timeout"), and the
+ * kernel is killed if it does not stop within `interruptGraceMs`. A failed run's notebook says so in
+ * `metadata.nnlab.failure` (a later successful run removes it).
  */
-import { mkdirSync } from "node:fs";
-import * as path from "node:path";
+import { KernelDiedError } from "../errors";
+import type { Message } from "../wire";
 import { KernelClient } from "./client";
-import { readNotebook, serializeNotebook, writeAtomic, type CodeCell, type Notebook } from "./nbformat";
+import type { Cell, CodeCell, Notebook } from "./nbformat";
 import { OutputCollector } from "./outputs";
-import { renderHtml } from "./html";
 
-export interface CellFailure {
+type MetadataValue = Notebook["metadata"][string];
+
+/**
+ * How long a timed-out cell may take to stop after the interrupt before the kernel is killed: an
+ * interrupt during the type check takes effect once it is done, which takes seconds on a busy machine.
+ */
+export const INTERRUPT_GRACE_MS = 30_000;
+
+export interface CellError { ename: string; evalue: string; traceback: string[] }
+
+export interface CellResult {
   /** Index of the cell in `notebook.cells`. */
   cellIndex: number;
-  executionCount: number;
-  ename: string;
-  evalue: string;
-  traceback: string[];
+  executionCount: number | null;
+  /** "died": the kernel process ended while the cell ran. */
+  status: "ok" | "error" | "timeout" | "died";
+  error?: CellError;
+  /** The error was expected: the cell is tagged `raises-exception`. */
+  expected: boolean;
+  seconds: number;
+}
+
+export interface CellFailure extends CellError {
+  cellIndex: number;
+  executionCount: number | null;
+  reason: "error" | "timeout" | "died";
 }
 
 export interface RunResult {
   notebook: Notebook;
-  /** Code cells executed, the failing one included. */
+  cells: CellResult[];
+  /** Code cells sent to the kernel, the failing one included. */
   cellsRun: number;
   seconds: number;
   failure?: CellFailure;
 }
 
 export interface RunOptions {
-  /** The kernel's working directory (relative imports and files); the notebook's folder for files. */
+  /** The kernel's working directory (relative imports and files): the notebook's folder for files. */
   cwd: string;
-  /** Interrupts a cell that runs longer than this (default: no limit). */
-  cellTimeoutMs?: number;
+  /** Interrupts a cell that runs longer than this (default: no limit); a function gives each cell its own (undefined: none). */
+  cellTimeoutMs?: number | ((cell: CodeCell, cellIndex: number) => number | undefined);
+  /** Overrides INTERRUPT_GRACE_MS. */
+  interruptGraceMs?: number;
+  /** Records errors and timeouts and goes on with the next cell (nbconvert's --allow-errors). */
+  allowErrors?: boolean;
+  /** Called before a code cell is sent; may change `cell.source` (the executed copy's); "skip" leaves it unrun. */
+  beforeCell?(cell: CodeCell, cellIndex: number): void | "skip" | Promise<void | "skip">;
+  /** Called after a code cell ran, its outputs stored in `cell`. */
+  afterCell?(cell: CodeCell, cellIndex: number, result: CellResult): void | Promise<void>;
 }
 
-/** Outputs of cells not reached (after an error) are cleared so the report never mixes runs. */
+export const hasTag = (cell: Cell, tag: string): boolean =>
+  Array.isArray(cell.metadata?.tags) && (cell.metadata.tags as unknown[]).includes(tag);
+
+/** Outputs of cells not reached are cleared so the executed notebook never mixes runs; so is a stale failure mark. */
 function resetCodeCells(nb: Notebook): Notebook {
+  const metadata = { ...nb.metadata };
+  const { failure: _stale, ...nnlab } = (metadata.nnlab ?? {}) as Record<string, unknown>;
+  if (Object.keys(nnlab).length > 0) metadata.nnlab = nnlab as MetadataValue;
+  else delete metadata.nnlab;
   return {
-    ...nb,
+    ...nb, metadata,
     cells: nb.cells.map((c) => (c.cell_type === "code" ? { ...c, execution_count: null, outputs: [] } : { ...c })),
   };
 }
 
-/** Runs one cell; past `timeoutMs` it is interrupted (the kernel then replies KeyboardInterrupt). */
-async function executeCell(kernel: KernelClient, code: string, timeoutMs?: number) {
+interface Executed { reply?: Message; messages: Message[]; timedOut: boolean; died?: string }
+
+const describeExit = (kernel: KernelClient): string =>
+  kernel.proc.signalCode ? `was killed by ${kernel.proc.signalCode}` : `exited with code ${kernel.proc.exitCode}`;
+
+/** Runs one cell; past `timeoutMs` it is interrupted, and the kernel killed if it does not stop. */
+async function executeCell(kernel: KernelClient, code: string, stopOnError: boolean, timeoutMs: number | undefined, graceMs: number): Promise<Executed> {
   let timedOut = false;
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    void kernel.request("control", "interrupt_request", {}).catch(() => undefined);
-  }, timeoutMs);
+  let killed = false;
+  const timers: NodeJS.Timeout[] = [];
+  const id = await kernel.startExecute(code, { stop_on_error: stopOnError });
+  // The kernel drops an interrupt that comes before it has taken the cell up, so ask again each second.
+  // (Replies are not awaited: close() skips them.)
+  const interrupt = (): void => { void kernel.send("control", "interrupt_request", {}).catch(() => undefined); };
+  if (timeoutMs !== undefined) {
+    timers.push(setTimeout(() => {
+      timedOut = true;
+      interrupt();
+      timers.push(setInterval(interrupt, 1000));
+      timers.push(setTimeout(() => { killed = true; kernel.proc.kill("SIGKILL"); }, graceMs));
+    }, timeoutMs));
+  }
   try {
-    return { ...await kernel.whileAlive(kernel.execute(code)), timedOut };
+    const reply = await kernel.whileAlive(kernel.shellReply(id));
+    return { reply, messages: await kernel.whileAlive(kernel.outputsOf(id)), timedOut };
+  } catch (e) {
+    if (!(e instanceof KernelDiedError)) throw e;
+    // iopub messages sent just before the exit may still be on their way.
+    await kernel.waitIopub(() => false, 200);
+    const died = killed
+      ? `the cell ran past the ${timeoutMs} ms timeout and did not stop within ${graceMs} ms of the interrupt, so the kernel was killed`
+      : `the kernel ${describeExit(kernel)} while the cell ran`;
+    return { messages: kernel.iopubLog.filter((m) => m.parent_header.msg_id === id && m.header.msg_type !== "status"), timedOut, died };
   } finally {
-    clearTimeout(timer);
+    for (const t of timers) clearTimeout(t); // clears intervals too
   }
 }
 
-export async function executeNotebook(source: Notebook, options: RunOptions): Promise<RunResult> {
+function cellError(executed: Executed, stderr: string, timeoutMs?: number): CellError | undefined {
+  if (executed.died !== undefined) {
+    const tail = stderr.trim().split("\n").slice(-10).filter((l) => l !== "");
+    return { ename: "KernelDied", evalue: executed.died, traceback: [`KernelDied: ${executed.died}`, ...tail] };
+  }
+  const c = executed.reply!.content;
+  if (c.status === "ok") return undefined;
+  return {
+    ename: String(c.ename), traceback: (c.traceback ?? []) as string[],
+    evalue: executed.timedOut ? `the cell ran longer than the ${timeoutMs} ms cell timeout and was interrupted` : String(c.evalue),
+  };
+}
+
+const statusOf = (executed: Executed, error?: CellError): CellResult["status"] =>
+  executed.died !== undefined ? "died" : !error ? "ok" : executed.timedOut ? "timeout" : "error";
+
+export async function runNotebook(source: Notebook, options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const notebook = resetCodeCells(source);
   const collector = new OutputCollector();
   const kernel = await KernelClient.start(options.cwd, undefined, "temp");
-  let cellsRun = 0;
+  const cells: CellResult[] = [];
   let failure: CellFailure | undefined;
   try {
     for (const [cellIndex, cell] of notebook.cells.entries()) {
       // Like nbclient: blank cells are not sent to the kernel.
       if (cell.cell_type !== "code" || cell.source.trim() === "") continue;
-      const { reply, outputs, timedOut } = await executeCell(kernel, cell.source, options.cellTimeoutMs);
-      cellsRun++;
-      (cell as CodeCell).execution_count = Number(reply.content.execution_count);
-      (cell as CodeCell).outputs = collector.cell(outputs);
-      if (reply.content.status !== "ok") {
-        const c = reply.content;
-        failure = {
-          cellIndex, executionCount: Number(c.execution_count),
-          ename: String(c.ename), traceback: (c.traceback ?? []) as string[],
-          evalue: timedOut ? `the cell ran longer than the ${options.cellTimeoutMs} ms cell timeout and was interrupted` : String(c.evalue),
-        };
+      if (await options.beforeCell?.(cell, cellIndex) === "skip") continue;
+      const expected = hasTag(cell, "raises-exception");
+      const cellStarted = performance.now();
+      const timeoutMs = typeof options.cellTimeoutMs === "function" ? options.cellTimeoutMs(cell, cellIndex) : options.cellTimeoutMs;
+      const executed = await executeCell(kernel, cell.source, !(expected || options.allowErrors), timeoutMs, options.interruptGraceMs ?? INTERRUPT_GRACE_MS);
+      const error = cellError(executed, kernel.stderr, timeoutMs);
+      cell.execution_count = executed.reply ? Number(executed.reply.content.execution_count) : null;
+      cell.outputs = collector.cell(executed.messages);
+      if (executed.died !== undefined) cell.outputs.push({ output_type: "error", ...error! });
+      const result: CellResult = {
+        cellIndex, executionCount: cell.execution_count, status: statusOf(executed, error), error, expected,
+        seconds: (performance.now() - cellStarted) / 1000,
+      };
+      cells.push(result);
+      await options.afterCell?.(cell, cellIndex, result);
+      if (error && (result.status === "died" || !(expected || options.allowErrors))) {
+        failure = { cellIndex, executionCount: cell.execution_count, reason: result.status as CellFailure["reason"], ...error };
         break;
       }
     }
   } finally {
     await kernel.close();
   }
-  return { notebook, cellsRun, seconds: (performance.now() - started) / 1000, failure };
-}
-
-export interface FileRunResult extends RunResult {
-  ipynbPath: string;
-  htmlPath: string;
-}
-
-/** Executes `file` in its own folder and writes `<outDir>/<name>.ipynb` and `<outDir>/<name>.html`. */
-export async function runNotebookFile(file: string, outDir: string, options: Omit<RunOptions, "cwd"> = {}): Promise<FileRunResult> {
-  const source = readNotebook(file);
-  const result = await executeNotebook(source, { ...options, cwd: path.dirname(path.resolve(file)) });
-  const name = path.basename(file, ".ipynb");
-  mkdirSync(outDir, { recursive: true });
-  const ipynbPath = path.join(outDir, `${name}.ipynb`);
-  const htmlPath = path.join(outDir, `${name}.html`);
-  writeAtomic(ipynbPath, serializeNotebook(result.notebook));
-  writeAtomic(htmlPath, await renderHtml(result.notebook, name));
-  return { ...result, ipynbPath, htmlPath };
+  if (failure) {
+    const mark = { cell: failure.cellIndex, reason: failure.reason, message: `${failure.ename}: ${failure.evalue}` };
+    notebook.metadata.nnlab = { ...notebook.metadata.nnlab as object, failure: mark } as MetadataValue;
+  }
+  return { notebook, cells, cellsRun: cells.length, seconds: (performance.now() - started) / 1000, failure };
 }

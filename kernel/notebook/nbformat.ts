@@ -43,12 +43,75 @@ function mapTexts(nb: Notebook, f: (v: unknown) => unknown): Notebook {
   return { ...nb, cells: nb.cells.map(cell) };
 }
 
-/** Parses notebook JSON; line lists become strings. */
+/** What is wrong with a JSON value that should be a notebook, or undefined when it is one. */
+type Check = (value: unknown) => string | undefined;
+
+const kind = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isText = (v: unknown): boolean => typeof v === "string" || (Array.isArray(v) && v.every((x) => typeof x === "string"));
+
+const CELL_TYPES = ["code", "markdown", "raw"];
+const OUTPUT_TYPES = ["stream", "display_data", "execute_result", "error"];
+
+const checkOutput = (o: unknown): string | undefined => {
+  if (!isObject(o)) return `is ${kind(o)}, expected an object`;
+  if (!OUTPUT_TYPES.includes(String(o.output_type))) return `has output_type ${JSON.stringify(o.output_type)}, expected one of ${OUTPUT_TYPES.join(", ")}`;
+  if (o.output_type === "stream" && !isText(o.text)) return `has text that is ${kind(o.text)}, expected a string or a list of strings`;
+  if ((o.output_type === "display_data" || o.output_type === "execute_result") && !isObject(o.data)) return `has data that is ${kind(o.data)}, expected an object`;
+  return undefined;
+};
+
+const checkCell: Check = (c) => {
+  if (!isObject(c)) return `is ${kind(c)}, expected an object`;
+  if (!CELL_TYPES.includes(String(c.cell_type))) return `has cell_type ${JSON.stringify(c.cell_type)}, expected one of ${CELL_TYPES.join(", ")}`;
+  if (!isText(c.source)) return `has a source that is ${kind(c.source)}, expected a string or a list of strings`;
+  if (c.metadata !== undefined && !isObject(c.metadata)) return `has metadata that is ${kind(c.metadata)}, expected an object`;
+  if (c.cell_type !== "code" || c.outputs === undefined) return undefined;
+  if (!Array.isArray(c.outputs)) return `has outputs that are ${kind(c.outputs)}, expected a list`;
+  for (const [i, o] of c.outputs.entries()) {
+    const wrong = checkOutput(o);
+    if (wrong) return `output ${i} ${wrong}`;
+  }
+  return undefined;
+};
+
+/** The parts of nbformat 4 the runner and the report rely on; nbformat 3 and older are named as such. */
+export const checkNotebook: Check = (nb) => {
+  if (!isObject(nb)) return `the file holds ${kind(nb)}, expected a notebook object`;
+  if (nb.nbformat !== 4) {
+    return typeof nb.nbformat === "number" && nb.nbformat < 4
+      ? `it is nbformat ${nb.nbformat}; open and save it with Jupyter (or \`jupyter nbconvert --to notebook\`) to upgrade it to nbformat 4`
+      : `nbformat is ${JSON.stringify(nb.nbformat)}, expected 4`;
+  }
+  if (nb.metadata !== undefined && !isObject(nb.metadata)) return `its metadata is ${kind(nb.metadata)}, expected an object`;
+  if (!Array.isArray(nb.cells)) return `its cells are ${kind(nb.cells)}, expected a list`;
+  for (const [i, c] of nb.cells.entries()) {
+    const wrong = checkCell(c);
+    if (wrong) return `cell ${i} ${wrong}`;
+  }
+  return undefined;
+};
+
+/** Missing optional fields get their nbformat defaults so every cell has the shape of its type. */
+function withDefaults(raw: Record<string, unknown>): Notebook {
+  const cells = (raw.cells as Record<string, unknown>[]).map((c) => ({
+    ...c, metadata: c.metadata ?? {},
+    ...(c.cell_type === "code" ? { outputs: c.outputs ?? [], execution_count: c.execution_count ?? null } : {}),
+  }));
+  return { ...raw, metadata: raw.metadata ?? {}, nbformat_minor: raw.nbformat_minor ?? 0, cells } as unknown as Notebook;
+}
+
+/** Parses and checks notebook JSON (NotebookFormatError naming `file` and what is wrong); line lists become strings. */
 export function parseNotebook(json: string, file = "notebook"): Notebook {
-  const nb = JSON.parse(json) as Notebook;
-  if (nb.nbformat !== 4) throw new NotebookFormatError(file, `nbformat is ${JSON.stringify(nb.nbformat)}, not 4`);
-  if (!Array.isArray(nb.cells)) throw new NotebookFormatError(file, "it has no cells array");
-  return mapTexts(nb, joined);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (e) {
+    throw new NotebookFormatError(file, `it is not valid JSON (${(e as Error).message})`);
+  }
+  const wrong = checkNotebook(raw);
+  if (wrong) throw new NotebookFormatError(file, wrong);
+  return mapTexts(withDefaults(raw as Record<string, unknown>), joined);
 }
 
 export function readNotebook(file: string): Notebook {

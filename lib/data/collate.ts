@@ -17,6 +17,7 @@ export type Collated<S> = S extends Tensor | number | boolean ? Tensor
   : S extends object ? { -readonly [K in keyof S]: Collated<S[K]> }
   : never;
 
+/** Stacks a list of samples into a batch as PyTorch's `default_collate`: tensors and numbers become one tensor with a new first dim; tuples, arrays and objects are collated field by field. */
 export function defaultCollate<S>(samples: readonly S[]): Collated<S> {
   if (samples.length === 0) throw new RuntimeError("default_collate: cannot collate an empty batch");
   return collate(samples as readonly unknown[], "batch") as Collated<S>;

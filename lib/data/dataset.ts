@@ -34,6 +34,7 @@ export function batchOf<S>(dataset: MapDataset<S>, indices: ArrayLike<number>): 
   return dataset.getBatch ? dataset.getBatch(indices) : defaultCollate(Array.from(indices, (i) => dataset.getItem(i)));
 }
 
+/** A map-style dataset (`torch.utils.data.Dataset`): subclass it with `length` and `getItem(i)`. DataLoader also takes any object that has these two. */
 export abstract class Dataset<S = unknown> implements MapDataset<S> {
   /** Number of samples (`len(dataset)`). */
   abstract readonly length: number;
@@ -65,6 +66,7 @@ type Rows<T extends readonly Tensor[]> = { -readonly [K in keyof T]: Tensor };
 
 /** Samples are the rows of tensors that share their first dimension: `new TensorDataset(x, y)`. */
 export class TensorDataset<T extends readonly Tensor[] = Tensor[]> extends Dataset<Rows<T>> {
+  /** The tensors the samples are rows of. */
   readonly tensors: T;
   constructor(...tensors: T) {
     super();
@@ -97,8 +99,13 @@ export class TensorDataset<T extends readonly Tensor[] = Tensor[]> extends Datas
 
 /** The samples of `dataset` at `indices`, in that order. */
 export class Subset<S> extends Dataset<S> {
+  /** The indices into `dataset`, in the subset's order. */
   readonly indices: Int32Array;
-  constructor(readonly dataset: MapDataset<S>, indices: ArrayLike<number>) {
+  constructor(
+    /** The whole dataset. */
+    readonly dataset: MapDataset<S>,
+    indices: ArrayLike<number>,
+  ) {
     super();
     this.indices = Int32Array.from(indices, (i) => checkIndex(i, dataset.length));
   }

@@ -25,6 +25,7 @@ export class Enumerated<T> implements Iterable<[number, T]>, AsyncIterable<[numb
   }
 }
 
+/** Python's `enumerate`: `[index, item]` pairs, counting from `start` (default 0): `for (const [batchIdx, [inputs, target]] of enumerate(trainLoader))`. Works with `for await` too, and keeps the source's `length`. */
 export function enumerate<T>(iterable: Iterable<T>, start?: number): Enumerated<T>;
 export function enumerate<T>(iterable: AsyncIterable<T>, start?: number): AsyncIterable<[number, T]> & { readonly length: number | undefined };
 export function enumerate<T>(iterable: Iterable<T> | AsyncIterable<T>, start = 0): Enumerated<T> {

@@ -11,6 +11,7 @@ import { randperm } from "../tensor/random";
 import type { Collated } from "./collate";
 import { batchOf, isMapDataset, type MapDataset } from "./dataset";
 
+/** The options of `DataLoader`, as PyTorch's keyword arguments. */
 export interface DataLoaderOptions<S, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -22,13 +23,26 @@ export interface DataLoaderOptions<S, B> {
   collateFn?: (samples: S[]) => B;
 }
 
+/**
+ * Combines a dataset and a sampler and iterates over batches (`torch.utils.data.DataLoader`):
+ * `new DataLoader(trainDataset, { batchSize: 64, shuffle: true })`, then
+ * `for (const [inputs, target] of trainLoader)`. `length` is the number of batches (`len(loader)`).
+ */
 export class DataLoader<S, B = Collated<S>> implements Iterable<B>, AsyncIterable<B> {
+  /** Samples per batch. */
   readonly batchSize: number;
+  /** Whether the samples are reshuffled at every pass. */
   readonly shuffle: boolean;
+  /** Whether the last, smaller batch is left out. */
   readonly dropLast: boolean;
+  /** The function that makes a batch of samples, or undefined for the default (stacking). */
   readonly collateFn: ((samples: S[]) => B) | undefined;
 
-  constructor(readonly dataset: MapDataset<S>, opts: DataLoaderOptions<S, B> = {}) {
+  constructor(
+    /** The dataset to load from: a Dataset, or any object with `length` and `getItem(i)`. */
+    readonly dataset: MapDataset<S>,
+    opts: DataLoaderOptions<S, B> = {},
+  ) {
     checkOptions(opts, ["batchSize", "shuffle", "dropLast", "collateFn"], "DataLoader");
     if (!isMapDataset(dataset)) {
       throw new ValueError("DataLoader: expected a dataset, an object with a whole-number `length` and a `getItem(index)` method " +

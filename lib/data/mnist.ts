@@ -17,6 +17,7 @@ import { readIdx, type IdxArray } from "./idx";
 import { Image } from "./image";
 import type { Transform } from "./transforms";
 
+/** The class names, as torchvision's `MNIST.classes`: "0 - zero" … "9 - nine". */
 export const MNIST_CLASSES = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine"];
 const SIDE = 28;
 const SPLITS = {
@@ -26,6 +27,7 @@ const SPLITS = {
 /** The four IDX files' names, as torchvision and the original site name them. */
 export const MNIST_FILES = Object.values(SPLITS).flatMap((s) => [s.images, s.labels]);
 
+/** The options of `datasets.MNIST`, torchvision's keyword arguments. */
 export interface MNISTOptions<X> {
   /** Folder with the IDX files (or their .gz), directly or in MNIST/raw; default: the copy bundled with nnlab. */
   root?: string;
@@ -65,15 +67,26 @@ function findIn(root: string, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The MNIST handwritten digits (`torchvision.datasets.MNIST`): 60,000 training or 10,000 test
+ * images of 28 × 28 pixels with their labels 0–9. Samples are `[image, label]`, the image passed
+ * through `transform`. Reads the IDX files from `root` when given (an error names the files it
+ * looked for), else the copy bundled with nnlab; nothing is downloaded.
+ */
 export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
+  /** True for the training split, false for the test split. */
   readonly train: boolean;
+  /** The `root` folder given, or undefined when the bundled copy is used. */
   readonly root: string | undefined;
+  /** Applied to each image. */
   readonly transform: Transform<Image, X> | undefined;
+  /** Applied to each label. */
   readonly targetTransform: ((label: number) => number) | undefined;
   /** All images, 28 × 28 bytes each, row-major (a view into the file). */
   readonly images: Uint8Array;
   /** All labels, 0–9. */
   readonly labels: Uint8Array;
+  /** The class names, "0 - zero" … "9 - nine". */
   readonly classes = MNIST_CLASSES;
   /** The files the samples come from. */
   readonly files: { images: string; labels: string };

@@ -191,6 +191,7 @@ export class Progress<T> implements Iterable<T>, AsyncIterable<T> {
   }
 }
 
+/** Wraps an iterable (a DataLoader, an array, `enumerate(...)`) in a progress bar, like tqdm: one line that updates in place in a notebook (rate, elapsed, remaining), plain lines elsewhere. */
 export function progress<T>(iterable: Iterable<T> | AsyncIterable<T>, opts: ProgressOptions = {}): Progress<T> {
   return new Progress(iterable, opts);
 }

@@ -18,6 +18,7 @@ export type ImageBatch =
   | { readonly kind: "bytes"; readonly data: Uint8Array; readonly shape: Shape4 }
   | { readonly kind: "float"; readonly data: Float32Array; readonly shape: Shape4 };
 
+/** A transform: a function from one sample to another (`transforms.ToTensor()`, `transforms.Normalize(mean, std)`), optionally with a batched form the DataLoader uses. */
 export interface Transform<I = any, O = any> {
   (input: I): O;
   /** The same transform on a whole batch, on typed arrays; absent when the transform has none. */

@@ -10,6 +10,7 @@ import { html, json, markdown, png, svg } from "./rich";
 import { featureMaps, image, imageGrid, kernelGrid } from "./pictures";
 import { plotly } from "./plotly";
 
+/** What `display(...)` returns: the output's display_id, and `update`/`clear` to change that output in place. */
 export interface DisplayHandle {
   /** The Jupyter display_id (random hex) shared by this output's display_data and update_display_data. */
   readonly displayId: string;

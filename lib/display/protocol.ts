@@ -10,6 +10,7 @@ import { inspect } from "node:util";
 export type MimeBundle = Record<string, unknown>;
 export type DisplayMetadata = Record<string, unknown>;
 
+/** `Symbol.for("Jupyter.display")`: give an object a method under this key that returns a MIME bundle and it shows as rich output (Deno's display protocol). */
 export const DISPLAY = Symbol.for("Jupyter.display");
 
 export interface Displayable {
@@ -49,5 +50,7 @@ export const consoleSink: DisplaySink = {
 };
 
 let sink: DisplaySink = consoleSink;
+/** Sets where display messages go (the kernel installs its own; plain Node prints text). */
 export function setDisplaySink(next: DisplaySink): void { sink = next; }
+/** Where display messages go now. */
 export function getDisplaySink(): DisplaySink { return sink; }

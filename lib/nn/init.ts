@@ -18,22 +18,29 @@ function fill(t: Tensor, values: Float32Array): Tensor {
   return t;
 }
 
+/** Fills `t` in place with values drawn from U(a, b) and returns it (`nn.init.uniform_`). */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   return fill(t, fillUniform(new Float32Array(t.numel()), a, b));
 }
 
+/** Fills `t` in place with values drawn from N(mean, std²) and returns it (`nn.init.normal_`). */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return fill(t, fillNormal(new Float32Array(t.numel()), mean, std));
 }
 
+/** Fills `t` in place with `value` and returns it (`nn.init.constant_`). */
 export function constant_(t: Tensor, value: number): Tensor {
   return fill(t, new Float32Array(t.numel()).fill(value));
 }
+/** Fills `t` in place with 0 and returns it (`nn.init.zeros_`). */
 export const zeros_ = (t: Tensor) => constant_(t, 0);
+/** Fills `t` in place with 1 and returns it (`nn.init.ones_`). */
 export const ones_ = (t: Tensor) => constant_(t, 1);
 
+/** The nonlinearities `calculateGain` knows, by PyTorch's names. */
 export type Nonlinearity = "linear" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu";
 
+/** The recommended gain for a nonlinearity (`nn.init.calculate_gain`): 1 for linear, conv and sigmoid, 5/3 for tanh, √2 for relu, √(2 / (1 + slope²)) for leaky_relu (`param` is the slope, default 0.01). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case "linear": case "conv2d": case "sigmoid": return 1;
@@ -44,8 +51,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+/** `a`: the negative slope of the rectifier after this layer (leaky_relu only, default 0); `mode`: preserve the variance in the forward ("fan_in", default) or backward pass ("fan_out"); `nonlinearity` (default "leaky_relu"). */
 export interface KaimingOptions { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity; }
 
+/** Fills `t` in place from U(−bound, bound), bound = gain · √(3 / fan_mode) (He et al. 2015), and returns it (`nn.init.kaiming_uniform_`). */
 export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = (opts.mode ?? "fan_in") === "fan_in" ? fanIn : fanOut;
@@ -54,6 +63,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return uniform_(t, -bound, bound);
 }
 
+/** Fills `t` in place from U(−a, a), a = gain · √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010), and returns it (`nn.init.xavier_uniform_`). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));

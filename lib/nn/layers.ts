@@ -23,9 +23,17 @@ function positiveInt(v: number, what: string, layer: string): number {
  * @param opts.bias learn an additive bias (default true)
  */
 export class Linear extends Module {
+  /** The learnable weights, shape (out_features, in_features), initialised from U(−√k, √k), k = 1/in_features. */
   weight: Parameter;
+  /** The learnable bias, shape (out_features), initialised as the weight; null with `bias: false`. */
   bias: Parameter | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } = {}) {
+  constructor(
+    /** Size of each input sample. */
+    readonly inFeatures: number,
+    /** Size of each output sample. */
+    readonly outFeatures: number,
+    opts: { bias?: boolean } = {},
+  ) {
     super();
     positiveInt(inFeatures, "in_features", "Linear");
     positiveInt(outFeatures, "out_features", "Linear");
@@ -35,16 +43,23 @@ export class Linear extends Module {
     this.bias = opts.bias ?? true ? new Parameter(creation.zeros(outFeatures)) : null;
     this.resetParameters();
   }
+  /** Re-initialises weight and bias as the constructor does (PyTorch's `reset_parameters`: kaiming-uniform with a = √5). */
   resetParameters(): void { resetLinearLike(this.weight, this.bias); }
   forward(x: Tensor): Tensor { return ops.linear(x, this.weight, this.bias); }
   override extraRepr(): string { return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias !== null ? "True" : "False"}`; }
 }
 
+/** The keyword arguments of `nn.Conv2d` after the kernel size. */
 export interface Conv2dOptions {
+  /** Stride of the convolution (default 1). */
   stride?: Pair;
+  /** Zero padding added to all four sides (default 0), or "same" / "valid". */
   padding?: Padding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: Pair;
+  /** Number of blocked connections from input channels to output channels (default 1). */
   groups?: number;
+  /** Adds a learnable bias to the output (default true). */
   bias?: boolean;
 }
 
@@ -58,14 +73,28 @@ export interface Conv2dOptions {
  *   groups (default 1), bias (default true)
  */
 export class Conv2d extends Module {
+  /** The learnable weights, shape (out_channels, in_channels / groups, kH, kW). */
   weight: Parameter;
+  /** The learnable bias, shape (out_channels); null with `bias: false`. */
   bias: Parameter | null;
+  /** [kH, kW], the size of the convolving kernel. */
   readonly kernelSize: [number, number];
+  /** [sH, sW], the stride of the convolution. */
   readonly stride: [number, number];
+  /** [pH, pW] zero padding on each side, or "same" / "valid". */
   readonly padding: Padding;
+  /** [dH, dW], the spacing between kernel elements. */
   readonly dilation: [number, number];
+  /** Number of blocked connections from input channels to output channels. */
   readonly groups: number;
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, opts: Conv2dOptions = {}) {
+  constructor(
+    /** Number of channels in the input image. */
+    readonly inChannels: number,
+    /** Number of channels produced by the convolution. */
+    readonly outChannels: number,
+    kernelSize: Pair,
+    opts: Conv2dOptions = {},
+  ) {
     super();
     checkOptions(opts, ["stride", "padding", "dilation", "groups", "bias"], "Conv2d");
     this.groups = positiveInt(opts.groups ?? 1, "groups", "Conv2d");
@@ -82,6 +111,7 @@ export class Conv2d extends Module {
     this.bias = opts.bias ?? true ? new Parameter(creation.zeros(outChannels)) : null;
     this.resetParameters();
   }
+  /** Re-initialises weight and bias as the constructor does (PyTorch's `reset_parameters`: kaiming-uniform with a = √5). */
   resetParameters(): void { resetLinearLike(this.weight, this.bias); }
   forward(x: Tensor): Tensor {
     return ops.conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
@@ -98,7 +128,13 @@ export class Conv2d extends Module {
   }
 }
 
-export interface PoolOptions { stride?: Pair | null; padding?: Pair; }
+/** The keyword arguments of `nn.MaxPool2d` and `nn.AvgPool2d` after the kernel size. */
+export interface PoolOptions {
+  /** The stride of the window (default: the kernel size). */
+  stride?: Pair | null;
+  /** Implicit padding on both sides (default 0; −∞ for max, 0 for average pooling). */
+  padding?: Pair;
+}
 
 /**
  * Applies 2-D max pooling: the maximum of each kernel_size window, input (N, C, H, W) → (N, C, H_out, W_out).
@@ -106,7 +142,12 @@ export interface PoolOptions { stride?: Pair | null; padding?: Pair; }
  * @param opts stride (default: kernelSize), padding (default 0)
  */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly opts: PoolOptions = {}) { super(); }
+  constructor(
+    /** The size of the window to take a max over. */
+    readonly kernelSize: Pair,
+    /** stride (default: kernelSize) and padding (default 0). */
+    readonly opts: PoolOptions = {},
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.maxPool2d(x, this.kernelSize, this.opts); }
   override extraRepr(): string {
     return `kernel_size=${this.kernelSize}, stride=${this.opts.stride ?? this.kernelSize}, padding=${this.opts.padding ?? 0}, dilation=1, ceil_mode=False`;
@@ -119,7 +160,12 @@ export class MaxPool2d extends Module {
  * @param opts stride (default: kernelSize), padding (default 0), countIncludePad (default true)
  */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly opts: PoolOptions & { countIncludePad?: boolean } = {}) { super(); }
+  constructor(
+    /** The size of the window to average over. */
+    readonly kernelSize: Pair,
+    /** stride (default: kernelSize), padding (default 0), countIncludePad (default true). */
+    readonly opts: PoolOptions & { countIncludePad?: boolean } = {},
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.avgPool2d(x, this.kernelSize, this.opts); }
   override extraRepr(): string { return `kernel_size=${this.kernelSize}, stride=${this.opts.stride ?? this.kernelSize}, padding=${this.opts.padding ?? 0}`; }
 }
@@ -131,7 +177,10 @@ export class ReLU extends Module { forward(x: Tensor): Tensor { return ops.relu(
  * @param negativeSlope the slope for negative inputs (default 0.01)
  */
 export class LeakyReLU extends Module {
-  constructor(readonly negativeSlope = 0.01) { super(); }
+  constructor(
+    /** The slope for negative inputs. */
+    readonly negativeSlope = 0.01,
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.leakyRelu(x, this.negativeSlope); }
   override extraRepr(): string { return `negative_slope=${pythonFloat(this.negativeSlope)}`; }
 }
@@ -145,7 +194,10 @@ export class Tanh extends Module { forward(x: Tensor): Tensor { return ops.tanh(
  * @param dim the dimension along which Softmax is computed
  */
 export class Softmax extends Module {
-  constructor(readonly dim: number) { super(); }
+  constructor(
+    /** The dimension along which it is computed. */
+    readonly dim: number,
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.softmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
@@ -154,7 +206,10 @@ export class Softmax extends Module {
  * @param dim the dimension along which LogSoftmax is computed
  */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) { super(); }
+  constructor(
+    /** The dimension along which it is computed. */
+    readonly dim: number,
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.logSoftmax(x, this.dim); }
   override extraRepr(): string { return `dim=${this.dim}`; }
 }
@@ -165,7 +220,12 @@ export class LogSoftmax extends Module {
  * @param endDim last dim to flatten (default −1)
  */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  constructor(
+    /** First dim to flatten. */
+    readonly startDim = 1,
+    /** Last dim to flatten. */
+    readonly endDim = -1,
+  ) { super(); }
   forward(x: Tensor): Tensor { return ops.flatten(x, this.startDim, this.endDim); }
   override extraRepr(): string { return `start_dim=${this.startDim}, end_dim=${this.endDim}`; }
 }
@@ -176,7 +236,10 @@ export class Flatten extends Module {
  * @param p probability of an element to be zeroed (default 0.5)
  */
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  constructor(
+    /** Probability of an element to be zeroed. */
+    readonly p = 0.5,
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
   }
@@ -191,13 +254,22 @@ export class Dropout extends Module {
  * @param opts eps (default 1e-5), momentum (default 0.1), affine: learn γ and β (default true)
  */
 export class BatchNorm2d extends Module {
+  /** γ, the learnable scale, shape (C), initialised to 1; null with `affine: false`. */
   weight: Parameter | null;
+  /** β, the learnable shift, shape (C), initialised to 0; null with `affine: false`. */
   bias: Parameter | null;
   /** Buffers, in the state dict as PyTorch names them: running_mean, running_var, num_batches_tracked. */
   runningMean!: Tensor;
+  /** The running estimate of each channel's variance (`running_var`), initialised to 1. */
   runningVar!: Tensor;
+  /** How many training batches updated the running statistics (`num_batches_tracked`). */
   numBatchesTracked!: Tensor;
-  constructor(readonly numFeatures: number, readonly opts: { eps?: number; momentum?: number; affine?: boolean } = {}) {
+  constructor(
+    /** C, the number of channels of the (N, C, H, W) input. */
+    readonly numFeatures: number,
+    /** eps (default 1e-5), momentum (default 0.1), affine (default true). */
+    readonly opts: { eps?: number; momentum?: number; affine?: boolean } = {},
+  ) {
     super();
     positiveInt(numFeatures, "num_features", "BatchNorm2d");
     const affine = opts.affine ?? true;
@@ -225,6 +297,7 @@ export class BatchNorm2d extends Module {
 export class Sequential extends Module {
   /** `seq[0]`, `seq[-1]`: the layer at that position (as `seq.at(i)`; out of range is an IndexError). */
   readonly [index: number]: Module;
+  /** The modules, in the order they are applied. */
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
@@ -248,7 +321,10 @@ indexable(Sequential, (seq, i) => seq.at(i), "build a new nn.Sequential with the
 
 // ---- losses: each holds its reduction; forward is one call into the loss function -------------
 abstract class Loss extends Module {
-  constructor(readonly opts: ops.LossOptions = {}) { super(); }
+  constructor(
+    /** `reduction`: "mean" (the default), "sum" or "none". */
+    readonly opts: ops.LossOptions = {},
+  ) { super(); }
   protected abstract loss(input: Tensor, target: Tensor, opts: ops.LossOptions): Tensor;
   forward(input: Tensor, target: Tensor): Tensor { return this.loss(input, target, this.opts); }
 }

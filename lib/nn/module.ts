@@ -4,7 +4,7 @@
  * subclass writes. Instances are callable: `model(x)` runs `forward(x)`.
  */
 import { inspect } from "node:util";
-import { RuntimeError, shapeStr } from "../errors";
+import { RuntimeError, TorchTypeError, shapeStr } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
 import { ownedIn } from "../tensor/layout";
@@ -15,6 +15,7 @@ export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true, layout: readonly number[] | null = null) {
     super(ownedIn(data, layout), layout, requiresGrad);
   }
+  /** `Parameter containing:` and the tensor, as PyTorch prints a parameter. */
   override toString(): string {
     return "Parameter containing:\n" + super.toString();
   }
@@ -34,12 +35,23 @@ function camelCase(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** A state dict is an object or a Map; a tensor, an array or a number (e.g. the wrong entry of a checkpoint) is not. */
+function checkStateDict(state: unknown, where: string): void {
+  const plainObject = typeof state === "object" && state !== null && !(state instanceof Tensor) && !Array.isArray(state);
+  if (plainObject) return;
+  const got = state instanceof Tensor ? `a Tensor of shape ${shapeStr(state.shape)}` : Array.isArray(state) ? "an array" : state === null ? "null" : `a ${typeof state}`;
+  throw new TorchTypeError(`${where}: expected a state dict (parameter names → tensors, as model.stateDict() gives), got ${got}. ` +
+    `For a checkpoint saved as { model: model.stateDict(), ... }, pass torch.load(path)["model"].`);
+}
+
 export interface Module {
   /** `model(x)` is `model.forward(x)`. */
   (...args: any[]): Tensor;
 }
 
+/** Base class for all neural network modules (`torch.nn.Module`). Subclass it, create layers as fields in the constructor (they are found by walking the fields: `conv1`, `fc`, arrays of modules), and define `forward`; call the model as `model(x)`. Parameters, `train()`/`eval()`, `stateDict()` and printing then work as in PyTorch. */
 export abstract class Module {
+  /** True in training mode (`model.train()`), false in evaluation mode (`model.eval()`); Dropout and BatchNorm behave differently in each. */
   declare training: boolean;
   /** Tensor fields that are buffers (saved in the state dict, not trained): field name → state dict name. */
   declare protected _buffers: Map<string, string>;
@@ -55,6 +67,7 @@ export abstract class Module {
     return self;
   }
 
+  /** The computation of the module: `model(x)` calls `forward(x)`. Every subclass defines it. */
   abstract forward(...args: any[]): any;
 
   /**
@@ -80,16 +93,20 @@ export abstract class Module {
     }
   }
 
+  /** The direct submodules as `[name, module]` pairs, in definition order (`named_children()`). */
   *namedChildren(): Generator<[string, Module]> {
     for (const [k, v] of this.fields()) if (v instanceof Module) yield [k, v];
   }
+  /** The direct submodules, in definition order (`children()`). */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
+  /** This module and all modules below it as `[dotted name, module]`, this one first with name `""` (`named_modules()`). */
   *namedModules(prefix = ""): Generator<[string, Module]> {
     yield [prefix, this];
     for (const [k, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${k}` : k);
   }
+  /** This module and all modules below it, this one first (`modules()`). */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -106,6 +123,7 @@ export abstract class Module {
       }
     }
   }
+  /** The trainable parameters of this module and its submodules, in definition order, each once: what an optimizer takes (`optim.SGD(model.parameters(), ...)`). */
   parameters(): Parameter[] {
     return [...this.namedParameters()].map(([, p]) => p);
   }
@@ -122,14 +140,17 @@ export abstract class Module {
       if (name !== undefined && v instanceof Tensor && !(v instanceof Parameter)) yield [name, v];
     }
   }
+  /** The buffers (saved, not trained: BatchNorm's running statistics) of this module and its submodules. */
   buffers(): Tensor[] {
     return [...this.namedBuffers()].map(([, b]) => b);
   }
 
+  /** Sets training mode on this module and all below it (`mode = false` is `eval()`); returns the module. */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
+  /** Sets evaluation mode (Dropout off, BatchNorm uses its running statistics); returns the module. Same as `train(false)`. */
   eval(): this {
     return this.train(false);
   }
@@ -139,18 +160,23 @@ export abstract class Module {
     parseDevice(device, `${this.constructor.name}.to`);
     return this;
   }
+  /** `model.to("cuda")`: checked against the backend (an error when CUDA is not available); returns the module. */
   cuda(): this { return this.to("cuda"); }
+  /** `model.to("cpu")`: the module itself (its tensors are already where the backend keeps them). */
   cpu(): this { return this; }
 
+  /** Clears the gradients of all parameters (sets `.grad` to null, as `zero_grad(set_to_none=True)`). */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;
   }
 
+  /** Sets `requiresGrad` on all parameters (`False` freezes the module); returns the module. */
   requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad_(flag);
     return this;
   }
 
+  /** Calls `fn` on every submodule (children first) and then on this module, e.g. to initialise weights; returns the module. */
   apply(fn: (m: Module) => void): this {
     for (const m of this.children()) m.apply(fn);
     fn(this);
@@ -180,6 +206,7 @@ export abstract class Module {
    * Takes a state dict (an object), a Map, or what `torch.load` read from a PyTorch file.
    */
   loadStateDict(state: StateDict | ReadonlyMap<string, Tensor>, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
+    checkStateDict(state, `${this.constructor.name}.loadStateDict`);
     const entries = state instanceof Map ? state : new Map(Object.entries(state));
     const own = new Map<string, Tensor>([...this.namedParameters(), ...this.namedBuffers()]);
     const missingKeys = [...own.keys()].filter((k) => !entries.has(k));
@@ -208,6 +235,7 @@ export abstract class Module {
     return "";
   }
 
+  /** The module as PyTorch prints it: `Net(\n  (conv1): Conv2d(1, 10, kernel_size=(5, 5), stride=(1, 1))\n  …)`. */
   toString(): string {
     const kids = [...this.namedChildren()];
     const name = this.constructor.name;

@@ -12,6 +12,7 @@ import { cat, narrow, squeeze, unsqueeze } from "./shape";
 export type Pair = number | [number, number];
 export type Padding = Pair | "same" | "valid";
 
+/** The keyword arguments of `F.conv2d`: stride (default 1), padding (default 0, or "same" / "valid"), dilation (default 1), groups (default 1). */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Padding;
@@ -73,6 +74,7 @@ function checkInput(x: Tensor, weight: Tensor, groups: number, pad: Explicit, kE
   }
 }
 
+/** `F.conv2d(input, weight, bias?, { stride, padding, dilation, groups })`: a 2-D convolution (in fact a cross-correlation, as in PyTorch) of input (N, C_in, H, W) or (C_in, H, W) with weight (C_out, C_in / groups, kH, kW), giving (N, C_out, H_out, W_out), H_out = ⌊(H + 2·padding − dilation·(kH − 1) − 1) / stride⌋ + 1. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
   if (x.dim() === 3) return squeeze(conv2d(unsqueeze(x, 0), weight, bias, opts), 0);
   const groups = opts.groups ?? 1;

@@ -16,6 +16,7 @@ function mismatch(a: readonly number[], b: readonly number[]): RuntimeError {
   return new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (${a.join("x")} and ${b.join("x")})`);
 }
 
+/** `torch.matmul(a, b)`: the matrix product with PyTorch's rules: 1-D · 1-D is the dot product, 2-D · 2-D the matrix product (n, m) @ (m, p) → (n, p), a 1-D operand is treated as a row / column and its dim removed after, and leading (batch) dims broadcast. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.dim() === 1 && b.dim() === 1) return squeeze(squeeze(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), -1), -1);
   if (a.dim() === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);

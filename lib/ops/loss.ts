@@ -5,8 +5,10 @@ import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
 import { result, sameShape, Tensor } from "../tensor/tensor";
 import { contig, toPhys } from "../tensor/layout";
 
+/** How a loss reduces its per-element values: `"mean"` (the default), `"sum"` or `"none"` (one value per element). */
 export type Reduction = "mean" | "sum" | "none";
 
+/** The keyword arguments of the losses: `reduction` (default "mean"). */
 export interface LossOptions { reduction?: Reduction; }
 
 function reduction(opts: LossOptions): Reduction {

@@ -5,6 +5,7 @@ import { fillUniform } from "../tensor/random";
 import { result, Tensor } from "../tensor/tensor";
 import { contig, NHWC_PERM, nhwcToPhysOf, toNHWC, toPhys } from "../tensor/layout";
 
+/** The arguments of `F.batchNorm`: running statistics (updated in training), the affine weight and bias, `training`, `momentum` (default 0.1) and `eps` (default 1e-5). */
 export interface BatchNormOptions {
   runningMean?: Tensor | null;
   runningVar?: Tensor | null;

@@ -16,20 +16,29 @@ function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: Un
   return result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]);
 }
 
+/** `torch.neg(x)`: −x for each element. */
 export const neg = (x: Tensor) => unary("NegBackward0", x, tf.neg, (gy) => tf.neg(gy));
+/** `torch.exp(x)`: eˣ for each element. */
 export const exp = (x: Tensor) => unary("ExpBackward0", x, tf.exp, (gy, _x, y) => tf.mul(gy, y));
+/** `torch.log(x)`: the natural logarithm of each element (−inf at 0, NaN below). */
 export const log = (x: Tensor) => unary("LogBackward0", x, tf.log, (gy, xh) => tf.div(gy, xh));
+/** `torch.sqrt(x)`: the square root of each element. */
 export const sqrt = (x: Tensor) => unary("SqrtBackward0", x, tf.sqrt, (gy, _x, y) => tf.div(gy, tf.mul(y, 2)));
+/** `torch.abs(x)`: |x| for each element. */
 export const abs = (x: Tensor) => unary("AbsBackward0", x, tf.abs, (gy, xh) => tf.mul(gy, tf.sign(xh)));
+/** `F.relu(x)`: max(0, x) for each element (the rectified linear unit). Any shape in, the same shape out. */
 export const relu = (x: Tensor) => unary("ReluBackward0", x, tf.relu, (gy, _x, y) => tf.mul(gy, tf.step(y)));
 /** `F.leakyRelu(x, negativeSlope = 0.01)`: x where x > 0, else negativeSlope · x (PyTorch's slope at 0 too). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01) => unary("LeakyReluBackward0", x, (h) => tf.leakyRelu(h, negativeSlope),
   (gy, xh) => tf.where(tf.greater(xh, 0), gy, tf.mul(gy, negativeSlope)));
+/** `torch.sigmoid(x)`: 1 / (1 + e⁻ˣ) for each element. */
 export const sigmoid = (x: Tensor) =>
   unary("SigmoidBackward0", x, tf.sigmoid, (gy, _x, y) => tf.mul(gy, tf.mul(y, tf.sub(1, y))));
+/** `torch.tanh(x)`: the hyperbolic tangent of each element. */
 export const tanh = (x: Tensor) =>
   unary("TanhBackward0", x, tf.tanh, (gy, _x, y) => tf.mul(gy, tf.sub(1, tf.square(y))));
 
+/** `torch.pow(x, p)`: each element to the power `p`. */
 export function pow(x: Tensor, p: number): Tensor {
   if (p === 2) return unary("PowBackward0", x, tf.square, (gy, xh) => tf.mul(gy, tf.mul(xh, 2)));
   return unary("PowBackward0", x, (h) => tf.pow(h, p), (gy, xh) => tf.mul(gy, tf.mul(tf.pow(xh, p - 1), p)));
@@ -108,9 +117,12 @@ function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, f: (a: tf.Te
 /** `torch.add(a, b, { alpha })`: a + alpha · b. */
 export const add = (a: TensorOrScalar, b: TensorOrScalar, opts: { alpha?: number } = {}) =>
   binary("AddBackward0", a, opts.alpha === undefined ? b : mul(b, opts.alpha), tf.add, (gy) => [gy, gy]);
+/** `torch.sub(a, b)`: a − b, broadcasting. */
 export const sub = (a: TensorOrScalar, b: TensorOrScalar) => binary("SubBackward0", a, b, tf.sub, (gy) => [gy, tf.neg(gy)]);
+/** `torch.mul(a, b)`: a · b element-wise, broadcasting. */
 export const mul = (a: TensorOrScalar, b: TensorOrScalar) =>
   binary("MulBackward0", a, b, tf.mul, (gy, x, y) => [tf.mul(gy, y), tf.mul(gy, x)]);
+/** `torch.div(a, b)`: a / b element-wise, broadcasting; true division (integers give floats). */
 export const div = (a: TensorOrScalar, b: TensorOrScalar) =>
   binary("DivBackward0", a, b, tf.div, (gy, x, y) => [tf.div(gy, y), tf.neg(tf.div(tf.mul(gy, x), tf.square(y)))]);
 
@@ -126,6 +138,7 @@ function compare(op: keyof typeof COMPARE, x: Tensor, y: TensorOrScalar): Tensor
   return new Tensor(tf.tidy(() => COMPARE[op](contig(a), contig(tb))));
 }
 
+/** `torch.eq(x, y)`: x == y element-wise, a bool tensor (`pred.eq(target).sum()` counts the correct predictions). */
 export const eq = (x: Tensor, y: TensorOrScalar) => compare("eq", x, y);
 export const ne = (x: Tensor, y: TensorOrScalar) => compare("ne", x, y);
 export const lt = (x: Tensor, y: TensorOrScalar) => compare("lt", x, y);

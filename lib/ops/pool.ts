@@ -6,6 +6,7 @@ import { NHWC_PERM, nhwcToPhysOf, toNHWC } from "../tensor/layout";
 import { pair, type Pair } from "./conv";
 import { squeeze, unsqueeze } from "./shape";
 
+/** The keyword arguments of `F.maxPool2d` / `F.avgPool2d` after the kernel size. */
 export interface Pool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */
   stride?: Pair | null;

@@ -29,6 +29,7 @@ export function view(x: Tensor, ...sizes: Sizes): Tensor {
   return result(h, null, "ViewBackward0", [x], (gy) => [toPhys(tf.reshape(gy, from), perm)]);
 }
 
+/** `torch.flatten(x, startDim = 0, endDim = -1)`: the dims from startDim to endDim flattened into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.dim() === 0) return view(x, [1]);
   const s = normDim(startDim, x.dim());
@@ -53,6 +54,7 @@ export function permute(x: Tensor, ...order: Sizes): Tensor {
   return result(tf.clone(x._h), perm, "PermuteBackward0", [x], (gy) => [gy]);
 }
 
+/** `torch.transpose(x, dim0, dim1)`: x with dims dim0 and dim1 swapped (a view, not contiguous). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const rank = x.dim();
   const order = [...Array(rank).keys()];
@@ -179,6 +181,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return index(x, [...Array(d).fill(":"), `${start}:${start + length}`]);
 }
 
+/** `torch.cat(tensors, dim = 0)`: the tensors joined along an existing dim; all other sizes must match. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RuntimeError("torch.cat(): expected a non-empty list of Tensors");
   const d = normDim(dim, tensors[0].dim());
@@ -194,6 +197,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   return result(h, null, "CatBackward0", tensors, (gy) => tf.split(gy, sizes, d).map((g, i) => toPhys(g, perms[i])));
 }
 
+/** `torch.stack(tensors, dim = 0)`: the tensors, all of one shape, joined along a new dim inserted at `dim`. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RuntimeError("stack expects a non-empty TensorList");
   const d = normDim(dim, tensors[0].dim() + 1);

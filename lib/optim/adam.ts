@@ -2,7 +2,17 @@ import * as tf from "@tensorflow/tfjs-core";
 import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
-export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; }
+/** The options of `optim.Adam`. */
+export interface AdamOptions {
+  /** The learning rate (default 1e-3). */
+  lr?: number;
+  /** Coefficients for the running averages of the gradient and its square (default [0.9, 0.999]). */
+  betas?: [number, number];
+  /** Added to the denominator for numerical stability (default 1e-8). */
+  eps?: number;
+  /** Weight decay, an L2 penalty (default 0). */
+  weightDecay?: number;
+}
 type H = Required<AdamOptions>;
 
 /** torch.optim.Adam: m, v moments with bias correction; p −= lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε). */

@@ -7,16 +7,25 @@ import { ValueError } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
 
+/** A parameter group: its tensors and the hyper-parameters that differ from the optimizer's defaults (`{ params: model.fc.parameters(), lr: 1e-3 }`). */
 export type ParamGroup<H> = { params: Iterable<Tensor> } & Partial<H>;
+/** What an optimizer takes: the tensors to optimise (`model.parameters()`), or a list of parameter groups. */
 export type Params<H> = Iterable<Tensor> | ParamGroup<H>[];
 
+/** Base class of the optimizers (`torch.optim.Optimizer`): holds parameter groups and per-parameter state; `step()` updates the parameters in place from their `.grad`. */
 export abstract class Optimizer<H extends object> {
+  /** The parameter groups, each with its full set of hyper-parameters; change `lr` here to schedule it, as in PyTorch. */
   readonly paramGroups: ({ params: Tensor[] } & H)[];
   /** Per-parameter state (momentum buffers, moments), as backend buffers in the parameter's layout. */
   protected readonly state = new Map<Tensor, Record<string, tf.Tensor | number>>();
 
   /** `check` validates the hyper-parameters of every group (defaults merged with the group's own). */
-  constructor(params: Params<H>, readonly defaults: H, check: (hp: H) => void) {
+  constructor(
+    params: Params<H>,
+    /** The hyper-parameters every group starts from (the constructor's options with their defaults). */
+    readonly defaults: H,
+    check: (hp: H) => void,
+  ) {
     const list = [...(params as Iterable<Tensor | ParamGroup<H>>)];
     if (list.length === 0) throw new ValueError("optimizer got an empty parameter list (did you pass model.parameters() of a model without layers?)");
     const groups = list.every((p) => typeof p === "object" && p !== null && "params" in p && !("_s" in p))
@@ -31,6 +40,7 @@ export abstract class Optimizer<H extends object> {
     for (const g of this.paramGroups) for (const p of g.params) p.grad = null;
   }
 
+  /** Performs a single optimization step: updates every parameter that has a gradient (`optimizer.step()` after `loss.backward()`). */
   step(): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {

@@ -3,7 +3,19 @@ import { SGD_STEP, type SGDStepAttrs } from "../backend/fused";
 import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
-export interface SGDOptions { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; }
+/** The options of `optim.SGD`. */
+export interface SGDOptions {
+  /** The learning rate (required). */
+  lr: number;
+  /** The momentum factor (default 0). */
+  momentum?: number;
+  /** Dampening for momentum (default 0). */
+  dampening?: number;
+  /** Enables Nesterov momentum (default false). */
+  nesterov?: boolean;
+  /** Weight decay, an L2 penalty (default 0). */
+  weightDecay?: number;
+}
 type H = Required<SGDOptions>;
 
 /** torch.optim.SGD: g += wd·p; buf = μ·buf + (1−τ)·g (buf = g at the first step); g = nesterov ? g + μ·buf : buf; p −= lr·g. */

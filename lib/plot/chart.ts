@@ -6,6 +6,7 @@ import { DisplayError } from "../display/errors";
 import { svgToPng } from "../display/raster";
 import { renderSvg, type RenderedSvg } from "./vega";
 
+/** The MIME type charts go out as (`application/vnd.vegalite.v5+json`), drawn by JupyterLab, VS Code and nnlab's HTML reports. */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 /** PNGs are drawn at twice the chart's size and shown at its size, so they stay sharp on HiDPI screens. */
@@ -36,13 +37,19 @@ function findDataUrl(node: unknown): string | undefined {
   return undefined;
 }
 
+/** A Vega-Lite chart, shown as rich output when it is a cell's value or passed to `display`: the spec for front ends that draw Vega-Lite, plus SVG and PNG drawn in the kernel for the rest. */
 export class Chart implements Displayable {
+  /** The Vega-Lite v5 spec, data inline. */
   readonly spec: TopLevelSpec;
   private rendered?: RenderedSvg;
   private png?: Buffer;
 
   /** `description` is the one-line `text/plain` of the bundle. */
-  constructor(spec: TopLevelSpec, readonly description: string) {
+  constructor(
+    spec: TopLevelSpec,
+    /** One line describing the chart: its `text/plain` form. */
+    readonly description: string,
+  ) {
     this.spec = checkSpec(spec);
   }
 
@@ -61,17 +68,19 @@ export class Chart implements Displayable {
   }
 
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
+    return this.bundle({ png: true });
+  }
+
+  /**
+   * The MIME bundle: the spec, the SVG and the text, and with `png` the PNG (the costliest part to
+   * draw; a live chart leaves it out of its intermediate redraws and adds it to the final one).
+   */
+  bundle({ png }: { png: boolean }): { data: MimeBundle; metadata: DisplayMetadata } {
+    const data: MimeBundle = { [VEGA_LITE_MIME]: this.spec, "image/svg+xml": this.toSVG(), "text/plain": this.description };
+    if (!png) return { data, metadata: {} };
     const { width, height } = this.draw();
-    return {
-      data: {
-        [VEGA_LITE_MIME]: this.spec,
-        "image/svg+xml": this.toSVG(),
-        "image/png": this.toPNG().toString("base64"),
-        "text/plain": this.description,
-      },
-      // Front ends show the 2× PNG at the chart's own size.
-      metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } },
-    };
+    // Front ends show the 2× PNG at the chart's own size.
+    return { data: { ...data, "image/png": this.toPNG().toString("base64") }, metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } } };
   }
 
   [inspect.custom](): string {

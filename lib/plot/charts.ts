@@ -8,6 +8,7 @@ import { DisplayError } from "../display/errors";
 import { isTensorLike, toLabels, toRows, toVector, type Matrix, type Series, type TensorLike } from "../display/tensorLike";
 import { Chart, VEGA_LITE_SCHEMA } from "./chart";
 
+/** Options every chart takes: titles of the chart and axes, size, and the like. */
 export interface ChartOptions {
   title?: string;
   xTitle?: string;
@@ -43,14 +44,18 @@ function sameLength(name: string, values: readonly unknown[], expected: number, 
   }
 }
 
+/** `plot.line` options: the series (y values, optionally x) and how to draw them. */
 export interface LineOptions extends ChartOptions {
   /** One series, or several by name: { train: losses, test: testLosses }. */
   y: Series | Record<string, Series>;
   /** x values (default 0, 1, 2, …): shared by all series, or per series by name like `y`. */
   x?: Series | Record<string, Series>;
-  /** Draw a dot on each point too. */
+  /** Draw a dot on each point too (default: on series of at most 20 points, so one point shows). */
   points?: boolean;
 }
+
+/** Series up to this long get a dot on each point by default: a one-point curve is visible. */
+const DOTS_UP_TO = 20;
 
 const isSeries = (v: Series | Record<string, Series>): v is Series =>
   isTensorLike(v) || typeof (v as ArrayLike<number>).length === "number";
@@ -80,13 +85,18 @@ export function line(options: LineOptions): Chart {
     const xs = xValues(options.x, name, ys, several ? `y.${name}` : "y");
     return ys.map((v, i) => ({ x: finite(xs ? xs[i]! : i), y: finite(v), series: name }));
   });
+  const longest = Math.max(...series.map(([, ys]) => ys.length));
+  const wholeX = rows.every((r) => r.x === null || Number.isInteger(r.x));
   const body = {
     data: { values: rows },
-    mark: { type: "line", point: options.points ?? false, tooltip: true },
+    mark: { type: "line", point: options.points ?? longest <= DOTS_UP_TO, tooltip: true },
     params: PAN_ZOOM,
     encoding: {
-      x: { field: "x", type: "quantitative", title: options.xTitle ?? (options.x ? "x" : "index") },
-      y: { field: "y", type: "quantitative", title: options.yTitle ?? (several ? "value" : series[0]![0]) },
+      // Steps and epochs are whole numbers: no 0.5-epoch ticks.
+      x: { field: "x", type: "quantitative", title: options.xTitle ?? (options.x ? "x" : "index"),
+        ...(wholeX ? { axis: { tickMinStep: 1, format: "d" } } : {}) },
+      // The axis fits the data (an accuracy of 97–99 % is not squeezed against 0).
+      y: { field: "y", type: "quantitative", scale: { zero: false }, title: options.yTitle ?? (several ? "value" : series[0]![0]) },
       ...(several ? { color: { field: "series", type: "nominal", title: null, sort: series.map(([n]) => n) } } : {}),
     },
   };
@@ -95,6 +105,7 @@ export function line(options: LineOptions): Chart {
   return build(options, { width: 400, height: 220 }, body, `Line chart, ${series.length} series${names}, ${counts} points`);
 }
 
+/** `plot.scatter` options: x and y values and an optional class per point for the colour. */
 export interface ScatterOptions extends ChartOptions {
   x: Series;
   y: Series;
@@ -123,6 +134,7 @@ export function scatter(options: ScatterOptions): Chart {
   return build(options, { width: 400, height: 300 }, body, `Scatter plot, ${x.length} points` + (groups ? `, ${new Set(groups).size} classes` : ""));
 }
 
+/** `plot.bar` options: one value per label. */
 export interface BarOptions extends ChartOptions {
   values: Series;
   /** One label per bar (default 0, 1, 2, …); bars keep this order. */
@@ -146,6 +158,7 @@ export function bar(options: BarOptions): Chart {
   return build(options, { width: Math.min(600, 40 * values.length + 40), height: 220 }, body, `Bar chart, ${values.length} bars`);
 }
 
+/** `plot.heatmap` options: a matrix of values and the labels of its rows and columns. */
 export interface HeatmapOptions extends ChartOptions {
   /** Rows of numbers or a 2-D tensor; row 0 is drawn at the top. */
   values: Matrix;
@@ -190,6 +203,7 @@ export function heatmap(options: HeatmapOptions): Chart {
   return build(options, { width: cell * nCols, height: cell * nRows }, body, `Heatmap ${nRows}×${nCols}`);
 }
 
+/** `plot.confusionMatrix` options: true and predicted classes (tensors or arrays) and the class names. */
 export interface ConfusionMatrixOptions extends Omit<HeatmapOptions, "values" | "xLabels" | "yLabels"> {
   /** True class indices. */
   labels: Series;

@@ -10,9 +10,16 @@ import { markDrawn, markPending, type Flushable } from "../display/pending";
 import { line, type ChartOptions } from "./charts";
 import type { Chart } from "./chart";
 
+/**
+ * Longest wait between redraws while points keep coming (ms). The budget alone would wait 50× the
+ * last draw, ~25 s after a slow first render; live means a redraw at least every 2 s.
+ */
+const MAX_WAIT_MS = 1500;
+
 /** Fields taken as x when `x` is not given, in this order. */
 const X_FIELDS = ["step", "epoch", "iteration", "batch"] as const;
 
+/** `plot.live` options: the x field, how much time drawing may take, and how many points to draw. */
 export interface LiveOptions extends ChartOptions {
   /** The point field used as x; default: the first of step, epoch, iteration, batch in the first point, else the push count. */
   x?: string;
@@ -23,8 +30,11 @@ export interface LiveOptions extends ChartOptions {
   maxPoints?: number;
 }
 
+/** What a live chart has done so far: points pushed, redraws, and the time they took. */
 export interface LiveStats {
+  /** Points pushed, all series together. */
   readonly points: number;
+  /** Redraws sent. */
   readonly draws: number;
   /** Time spent building, rendering and sending redraws (ms). */
   readonly drawMs: number;
@@ -42,12 +52,16 @@ export function downsample(xs: readonly number[], ys: readonly number[], max: nu
   return [starts.map((s) => mean(xs, s)), starts.map((s) => mean(ys, s))];
 }
 
+/** A chart that redraws in place as points are pushed (`plot.live()`): `chart.push({ step, loss })` during training, redrawn at most as often as its time budget allows and once more at the end of the cell. */
 export class LiveChart implements Displayable, Flushable {
   private readonly series = new Map<string, { x: number[]; y: number[] }>();
   private xField: string | undefined;
   private pushes = 0;
   private readonly handle: DisplayHandle;
   private dirty = false;
+  /** Whether the output shows the PNG (drawn only on the final redraw: see `flush`). */
+  private hasPng = true;
+  private pointsDrawn = false;
   private lastDrawEnd = 0;
   private lastDrawCost = 0;
   private draws = 0;
@@ -61,10 +75,12 @@ export class LiveChart implements Displayable, Flushable {
     this.handle = this.timed(() => display(this));
   }
 
+  /** The Jupyter display_id of the chart's output, which each redraw updates. */
   get displayId(): string {
     return this.handle.displayId;
   }
 
+  /** Points, redraws and drawing time so far (to check that drawing stays a small share of training). */
   get stats(): LiveStats {
     return { points: this.pushes, draws: this.draws, drawMs: this.drawMs };
   }
@@ -86,16 +102,28 @@ export class LiveChart implements Displayable, Flushable {
     }
     this.pushes++;
     this.dirty = true;
-    // Redraw only after enough undrawn time that the last draw's cost stays within the budget.
-    if (performance.now() - this.lastDrawEnd >= this.lastDrawCost / this.budget) this.flush();
-    else markPending(this);
+    markPending(this);
+    // The first points at once; then redraw after enough undrawn time that the last draw's cost
+    // stays within the budget, but never wait longer than MAX_WAIT_MS.
+    const wait = this.pointsDrawn ? Math.min(this.lastDrawCost / this.budget, MAX_WAIT_MS) : 0;
+    if (performance.now() - this.lastDrawEnd >= wait) this.redraw(false);
   }
 
-  /** Draws the current state now if it changed since the last draw. */
+  /**
+   * Draws the final state now, with the PNG (what nbconvert, GitHub and the classic Notebook show),
+   * if anything changed since the last complete draw. The kernel calls it after each cell.
+   */
   flush(): void {
     markDrawn(this);
-    if (!this.dirty) return;
+    if (!this.dirty && this.hasPng) return;
+    this.redraw(true);
+  }
+
+  /** Redraws in place; intermediate redraws leave the PNG out (a third of the cost of a draw). */
+  private redraw(png: boolean): void {
     this.dirty = false;
+    this.hasPng = png;
+    this.pointsDrawn ||= this.pushes > 0;
     this.timed(() => this.handle.update(this));
   }
 
@@ -141,7 +169,7 @@ export class LiveChart implements Displayable, Flushable {
   }
 
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
-    const { data, metadata } = this.chart()[DISPLAY]();
+    const { data, metadata } = this.chart().bundle({ png: this.hasPng });
     return { data: { ...data, "text/plain": this.describe() }, metadata };
   }
 

@@ -113,8 +113,12 @@ function tensorToPython(t: Tensor, storages: Uint8Array[]): PyValue {
  * back as Tensors, plain objects (in the file's order) and arrays. The whole file is read and
  * checked before anything is returned; a file that is not a PyTorch zip, is truncated, holds
  * objects nnlab cannot rebuild or tensors that do not fit their storage is a SerializationError.
+ *
+ * Typed `any` by default, as Python's: `model.loadStateDict(torch.load("model.pt"))` and
+ * `torch.load("ckpt.pt")["model"]` type-check; `loadStateDict` checks at run time that it got a
+ * state dict. Name the type to have it checked instead: `torch.load<nn.StateDict>("model.pt")`.
  */
-export function load(file: string): Saveable {
+export function load<T = any>(file: string): T {
   if (typeof file !== "string" || file === "") throw new TorchTypeError("torch.load(path): path must be a file name");
   const bytes = fs.readFileSync(file);
   const where = `torch.load(${JSON.stringify(file)})`;
@@ -127,7 +131,7 @@ export function load(file: string): Saveable {
     throw new SerializationError(`${where}: the storages are big-endian; nnlab reads little-endian files only`);
   }
   try {
-    return unpickle(records.get(pklName)!, hooks(records, folder)) as Saveable;
+    return unpickle(records.get(pklName)!, hooks(records, folder)) as T;
   } catch (e) {
     if (e instanceof SerializationError) e.message = `${where}: ${e.message}`;
     throw e;

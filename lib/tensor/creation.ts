@@ -4,8 +4,11 @@ import { RuntimeError, TorchTypeError, ValueError, shapeStr } from "../errors";
 import { fillNormal, fillUniform } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 
+/** Options of the tensor factories: `dtype` (default float32, int64 for integer data) and `requiresGrad` (default false). */
 export interface TensorOptions {
+  /** The element type; by default float32 (int64 for integer data in `torch.tensor`). */
   dtype?: DType;
+  /** Record operations on the tensor for autograd (`requires_grad=True`). */
   requiresGrad?: boolean;
 }
 
@@ -105,28 +108,36 @@ function make(h: tf.Tensor, opts: TensorOptions): Tensor {
   return opts.requiresGrad ? t.requiresGrad_(true) : t;
 }
 
+/** A tensor filled with 0 of the given shape: `torch.zeros(2, 3)` or `torch.zeros([2, 3], { dtype: torch.int64 })`. */
 export function zeros(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "zeros");
   return make(tf.zeros(shape, tfDtype(opts.dtype ?? "float32")), opts);
 }
+/** A tensor filled with 1 of the given shape: `torch.ones(2, 3)`. */
 export function ones(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "ones");
   return make(tf.ones(shape, tfDtype(opts.dtype ?? "float32")), opts);
 }
+/** A tensor of shape `shape` filled with `value` (`torch.full`). */
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   parseShape([shape], "full");
   return make(tf.fill(shape, value, tfDtype(opts.dtype ?? (Number.isInteger(value) ? "int64" : "float32"))), opts);
 }
+/** Random numbers drawn uniformly from [0, 1), of the given shape (`torch.rand`); repeatable with `torch.manualSeed`. */
 export function rand(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "rand");
   return make(tf.tensor(fillUniform(new Float32Array(shape.reduce((a, d) => a * d, 1)), 0, 1), shape), opts);
 }
+/** Random numbers from the standard normal distribution (mean 0, variance 1), of the given shape (`torch.randn`); repeatable with `torch.manualSeed`. */
 export function randn(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "randn");
   return make(tf.tensor(fillNormal(new Float32Array(shape.reduce((a, d) => a * d, 1))), shape), opts);
 }
+/** Zeros with the shape and dtype of `t` (`torch.zeros_like`). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor { return zeros([...t.shape], { dtype: t.dtype, ...opts }); }
+/** Ones with the shape and dtype of `t` (`torch.ones_like`). */
 export function onesLike(t: Tensor, opts: TensorOptions = {}): Tensor { return ones([...t.shape], { dtype: t.dtype, ...opts }); }
+/** Standard normal random numbers with the shape of `t` (`torch.randn_like`). */
 export function randnLike(t: Tensor): Tensor { return randn([...t.shape]); }
 
 /** `arange(end)`, `arange(start, end, step?)`. */

@@ -4,8 +4,15 @@ import { RuntimeError } from "../errors";
 
 export type DeviceType = "cpu" | "cuda";
 
+/** A device as `torch.device("cuda" if torch.cuda.is_available() else "cpu")` gives it: `type` is `"cpu"` or `"cuda"`, `index` the device number or null. */
 export class Device {
-  constructor(readonly type: DeviceType, readonly index: number | null = null) {}
+  constructor(
+    /** `"cpu"` or `"cuda"`. */
+    readonly type: DeviceType,
+    /** The device number (`cuda:0` → 0), or null when none was given. */
+    readonly index: number | null = null,
+  ) {}
+  /** `"cpu"`, `"cuda"` or `"cuda:0"`, as `str(device)`. */
   toString(): string { return this.index === null ? this.type : `${this.type}:${this.index}`; }
   [inspect.custom](): string { return `device(type='${this.type}'${this.index === null ? "" : `, index=${this.index}`})`; }
 }

@@ -24,10 +24,12 @@ import type { Device } from "./device";
 import { currentDevice, parseDevice } from "./device";
 import { indexable } from "./indexable";
 
+/** The dtypes nnlab stores: `torch.float32`, `torch.int64` (held as 32-bit integers by the backend; results that leave int32 raise) and `torch.bool`. */
 export type DType = "float32" | "int64" | "bool";
 export type Perm = readonly number[] | null;
 export type Scalar = number;
 export type TensorOrScalar = Tensor | number;
+/** A number, a boolean, or nested arrays of them: what `torch.tensor(data)` takes and `.tolist()` gives. */
 export type Nested = number | boolean | Nested[];
 
 const TF_DTYPE: Record<DType, tf.DataType> = { float32: "float32", int64: "int32", bool: "bool" };
@@ -37,6 +39,7 @@ export function tfDtype(d: DType): tf.DataType {
   return TF_DTYPE[d];
 }
 
+/** A multi-dimensional array of one dtype, with autograd (`torch.Tensor`). Made by `torch.tensor`, `torch.zeros`, `torch.randn`…; every op that PyTorch has as a method is a method here too (`x.view(-1, 320)`, `x.sum(1)`). */
 export class Tensor {
   /**
    * `x[0]`, `x[-1]`, `x[0][1]`: the sub-tensor at that index of the first dimension, as
@@ -46,8 +49,11 @@ export class Tensor {
   readonly [index: number]: Tensor;
   /** @internal the buffer and its layout, shared with views (`.data`, `detach()`). */
   readonly _s: Storage;
+  /** Whether autograd records operations on this tensor (`requires_grad`); `.grad` is filled by `backward()` for leaves that require it. */
   requiresGrad: boolean;
+  /** The gradient accumulated by `backward()` (same shape as the tensor), or null; cleared by `optimizer.zeroGrad()`. */
   grad: Tensor | null = null;
+  /** The autograd node that made this tensor (`grad_fn`), null for leaves. */
   gradFn: Node | null = null;
 
   /** @internal use torch.tensor(...) and friends to make tensors. Takes ownership of `handle`. */
@@ -75,21 +81,25 @@ export class Tensor {
     if (old !== handle) old.dispose();
   }
 
+  /** The tensor's sizes, a `torch.Size` (`x.shape[0]`, `x.shape.length`). */
   get shape(): Size {
     const phys = this._h.shape;
     return Size.make(this._perm ? this._perm.map((p) => phys[p]) : phys);
   }
 
+  /** The tensor's dtype: `"float32"`, `"int64"` or `"bool"`. */
   get dtype(): DType {
     const d = DTYPE[this._h.dtype];
     if (!d) throw new RuntimeError(`unsupported backend dtype ${this._h.dtype}`);
     return d;
   }
 
+  /** The device the tensor lives on (the current backend's: `cpu` for wasm and cpu, `cuda` for tfjs-node-gpu). */
   get device(): Device {
     return currentDevice();
   }
 
+  /** True for tensors made by the user (not by an op that autograd recorded), as `is_leaf`. */
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
@@ -99,6 +109,7 @@ export class Tensor {
     return this.gradFn ? this.gradFn.name : null;
   }
 
+  /** `x.size()` is `x.shape`; `x.size(dim)` the size of one dim (negative counts from the end). */
   size(): Size;
   size(dim: number): number;
   size(dim?: number): Size | number {
@@ -106,9 +117,13 @@ export class Tensor {
     return dim === undefined ? shape : shape[normDim(dim, shape.length)];
   }
 
+  /** The number of dims (`x.dim()`, as `x.ndim`). */
   dim(): number { return this._h.rank; }
+  /** The number of dims. */
   get ndim(): number { return this._h.rank; }
+  /** The number of elements (the product of the sizes). */
   numel(): number { return this._h.size; }
+  /** Bytes per element as stored here (4 for float32 and int64, which the backend holds as int32; 1 for bool). */
   elementSize(): number { return this.dtype === "bool" ? 1 : 4; }
 
   /** Values in logical row-major order. */
@@ -122,6 +137,7 @@ export class Tensor {
     }
   }
 
+  /** The value of a one-element tensor as a number (`loss.item()`); many elements raise, pointing to `.tolist()`. */
   item(): number {
     if (this.numel() !== 1) {
       throw new ValueError(`only one element tensors can be converted to Python scalars (this one has ${this.numel()} elements, ` +
@@ -130,6 +146,7 @@ export class Tensor {
     return Number(this._h.dataSync()[0]);
   }
 
+  /** The values as (nested) arrays of numbers, in the tensor's shape. */
   tolist(): Nested {
     const flat = this.dataSync();
     const shape = this.shape;
@@ -156,8 +173,10 @@ export class Tensor {
     this._replace(sameShapeHere ? ownedIn(other, this._perm) : tf.clone(other._h), sameShapeHere ? this._perm : other._perm);
   }
 
+  /** A tensor sharing this one's values, cut off from the graph (`requires_grad = false`). */
   detach(): Tensor { return this.data; }
 
+  /** Sets `requiresGrad` in place (leaves only) and returns the tensor (`requires_grad_()`). */
   requiresGrad_(flag = true): this {
     if (!this.isLeaf && !flag) {
       throw new RuntimeError("you can only change requiresGrad flags of leaf variables; use detach() for a non-leaf");
@@ -169,6 +188,7 @@ export class Tensor {
     return this;
   }
 
+  /** Computes the gradient of this tensor with respect to the graph's leaves and adds it to their `.grad`. A scalar needs no `gradient`; otherwise pass one of this tensor's shape. `retainGraph` keeps the graph for a second call. */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean } = {}): void {
     if (!this.requiresGrad) {
       throw new RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn " +
@@ -207,8 +227,11 @@ export class Tensor {
       throw new RuntimeError(`a leaf Variable that requires grad is being used in an in-place operation (${what}); wrap it in torch.noGrad(() => ...)`);
     }
   }
+  /** Fills the tensor with zeros in place. */
   zero_(): this { this.checkInPlace("zero_"); this._replace(tf.zerosLike(this._h)); return this; }
+  /** Fills the tensor with `value` in place. */
   fill_(value: number): this { this.checkInPlace("fill_"); this._replace(tf.fill(this._h.shape, value, this._h.dtype)); return this; }
+  /** Copies `src`'s values into this tensor in place (`src` is broadcast to this shape). */
   copy_(src: Tensor): this {
     this.checkInPlace("copy_");
     if (!sameShape(src.shape, this.shape)) throw new RuntimeError(`copy_: source shape ${shapeStr(src.shape)} does not match ${shapeStr(this.shape)}`);
@@ -230,11 +253,15 @@ export class Tensor {
   }
 
   // ---- devices (ops that are methods, such as t.view(...) or t.sum(), come from lib/ops/methods.ts)
+  /** The tensor on the CPU: itself (the wasm and cpu backends run on the CPU). */
   cpu(): Tensor { return this; }
+  /** The tensor on the GPU: itself when tfjs-node-gpu is the backend; otherwise PyTorch's error that CUDA is not available. */
   cuda(): Tensor { parseDevice("cuda", "Tensor.cuda"); return this; }
+  /** Whether the values are stored in row-major order of the shape (`is_contiguous()`); `.contiguous()` makes them so. */
   isContiguous(): boolean { return this._perm === null; }
 
   // ---- printing -------------------------------------------------------------------------------
+  /** The tensor as PyTorch prints it: `tensor([[1., 2.], …], requires_grad=True)`. */
   toString(): string { return formatTensor(this); }
   [inspect.custom](): string { return formatTensor(this); }
   [DISPLAY](): MimeBundle { return { "text/plain": formatTensor(this) }; }

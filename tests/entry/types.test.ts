@@ -26,10 +26,16 @@ const loader: torch.utils.data.DataLoader<[torch.Tensor, torch.Tensor]> = new Da
 const options: F.LossOptions = { reduction: "sum" };
 const mnist: datasets.MNIST = datasets.MNIST({ train: false });
 const row: torch.Tensor = torch.zeros(2, 3)[0];
-export { first, opt, adam, loader, options, mnist, row };
+// PyTorch's habits with files: torch.load's result goes straight into loadStateDict, or is indexed.
+const restored = new Net();
+restored.loadStateDict(torch.load("model.pt"));
+const checkpoint = torch.load("checkpoint.pt");
+restored.loadStateDict(checkpoint["model"]);
+const typed: nn.StateDict = torch.load<nn.StateDict>("model.pt");
+export { first, opt, adam, loader, options, mnist, row, restored, typed };
 `;
 
-test("nn.Conv2d, optim.SGD, data.TensorDataset, torch.utils.data.DataLoader, F.LossOptions type-check as types in a .ts file", () => {
+test("nn.Conv2d, optim.SGD, data.TensorDataset, torch.utils.data.DataLoader, F.LossOptions type-check as types in a .ts file; torch.load feeds loadStateDict", () => {
   const dir = packageFolder("nnlab-types-");
   const file = path.join(dir, "model.ts");
   writeFileSync(file, SOURCE);

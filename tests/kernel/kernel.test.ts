@@ -202,9 +202,9 @@ test("interrupt_request stops a synchronous loop within 2 s; variables survive",
 
 test("SIGINT stops an awaiting training loop within 2 s; the loop does not keep running", async () => {
   await k.execute("let epoch = 0;");
-  const id = await k.startExecute("for (;;) {\n  await new Promise((r) => setTimeout(r, 5));\n  epoch++;\n}");
-  await k.waitIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "execute_input");
-  await new Promise((r) => setTimeout(r, 300));
+  const id = await k.startExecute("for (;;) {\n  await new Promise((r) => setTimeout(r, 5));\n  if (++epoch === 3) console.log('training');\n}");
+  // Interrupt once the loop is running (on a loaded machine the cell may take a while to start).
+  await k.waitIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream");
   k.proc.kill("SIGINT");
   const reply = await replyWithin(id, 2000, "SIGINT");
   assert.equal(reply.content.ename, "KeyboardInterrupt");

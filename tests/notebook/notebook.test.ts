@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runNotebookFile, type FileRunResult } from "../../kernel/notebook/execute";
+import { runNotebookFile, type FileRunResult } from "../../kernel/notebook/files";
 import { parseNotebook, readNotebook, serializeNotebook, writeAtomic, type Cell, type CodeCell, type Notebook } from "../../kernel/notebook/nbformat";
 import { OutputCollector } from "../../kernel/notebook/outputs";
 import { renderHtml } from "../../kernel/notebook/html";
@@ -42,7 +42,7 @@ before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), "nnlab-nb-"));
   out = path.join(dir, "out");
   writeFileSync(path.join(dir, "sample.ipynb"), serializeNotebook(SAMPLE));
-  run = await runNotebookFile(path.join(dir, "sample.ipynb"), out);
+  run = await runNotebookFile(path.join(dir, "sample.ipynb"), { outDir: out, html: true });
 });
 
 const outputsOf = (nb: Notebook, i: number) => (nb.cells[i] as CodeCell).outputs;
@@ -73,11 +73,12 @@ test("outputs are stored as Jupyter stores them: merged streams, results, update
 test("the first failing cell stops the run and is reported and recorded", () => {
   assert.equal(run.cellsRun, 5);
   assert.deepEqual(run.failure, {
-    cellIndex: 6, executionCount: 5, ename: "RangeError", evalue: "too <big>",
+    cellIndex: 6, executionCount: 5, reason: "error", ename: "RangeError", evalue: "too <big>",
     traceback: ["RangeError: too <big>", "    at In[5]:1:7", "In[5] line 1:", "    throw new RangeError('too <big>');", "          ^"],
   });
   assert.deepEqual(outputsOf(run.notebook, 6), [{ output_type: "error", ename: "RangeError", evalue: "too <big>", traceback: run.failure!.traceback }]);
   assert.deepEqual(outputsOf(run.notebook, 7), []);
+  assert.deepEqual(readNotebook(run.ipynbPath).metadata.nnlab, { failure: { cell: 6, reason: "error", message: "RangeError: too <big>" } });
 });
 
 test("the executed copy is written the way Jupyter writes notebooks", () => {
@@ -89,7 +90,7 @@ test("the executed copy is written the way Jupyter writes notebooks", () => {
 });
 
 test("the HTML report renders markdown, inlines the PNG, escapes text and shows the error", () => {
-  const html = readFileSync(run.htmlPath, "utf8");
+  const html = readFileSync(run.htmlPath!, "utf8");
   assert.ok(html.includes("<h1>Sample <em>notebook</em></h1>"), "markdown heading");
   assert.ok(html.includes("<p>Where <code>a &lt; b</code> holds.</p>"), "markdown paragraph");
   assert.ok(html.includes(`<img alt="figure" src="data:image/png;base64,${PNG}">`), "PNG data URI");
@@ -123,20 +124,24 @@ test("writeAtomic replaces the file by rename (a reader of the old file sees it 
   assert.deepEqual(readdirSync(folder).sort(), ["report.html", "taken.html"]);
 });
 
-test("HTML prefers html > svg > png > markdown > plain, skips vega-lite and strips ANSI from tracebacks", async () => {
+test("HTML prefers vega-lite (its SVG kept as the fallback) > html > svg > png > markdown > plain and strips ANSI from tracebacks", async () => {
   const nb: Notebook = {
     nbformat: 4, nbformat_minor: 5, metadata: {},
     cells: [{
       cell_type: "code", metadata: {}, source: "x", execution_count: 3, outputs: [
-        { output_type: "display_data", metadata: {}, data: { "application/vnd.vegalite.v5+json": { mark: "line" }, "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "chart" } },
+        { output_type: "display_data", metadata: {}, data: { "application/vnd.vegalite.v5+json": { mark: "line", title: "</script>" }, "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "chart" } },
+        { output_type: "display_data", metadata: {}, data: { "image/svg+xml": "<svg/>", "image/png": PNG, "text/plain": "picture" } },
         { output_type: "display_data", metadata: {}, data: { "text/html": "<table></table>", "text/plain": "table" } },
         { output_type: "error", ename: "E", evalue: "v", traceback: ["\u001b[31mE: v\u001b[0m"] },
       ],
     }],
   };
   const html = await renderHtml(nb, "t");
-  assert.ok(html.includes(`<img alt="figure" src="data:image/svg+xml;base64,${Buffer.from("<svg/>").toString("base64")}">`));
-  assert.ok(!html.includes(PNG) && !html.includes("vegalite") && !html.includes("mark"));
+  const svg = `<img alt="figure" src="data:image/svg+xml;base64,${Buffer.from("<svg/>").toString("base64")}">`;
+  assert.ok(html.includes(`<figure class="chart"><div class="vega-target"></div><div class="fallback">${svg}</div>` +
+    '<script type="application/json" class="vega-spec">{"mark":"line","title":"\\u003c/script>"}</script></figure>'));
+  assert.equal(html.split(svg).length - 1, 2);
+  assert.ok(!html.includes(PNG));
   assert.ok(html.includes('<div class="html"><table></table></div>'));
   assert.ok(html.includes('<pre class="error">E: v</pre>'));
 });
@@ -158,7 +163,7 @@ test("clear_output without wait clears at once; with wait, an update does not tr
 test("notebooks/10-1-convolution.ipynb prints the lecture's tensors exactly as PyTorch does", async () => {
   const printed = (JSON.parse(readFileSync(path.join(ROOT, "tests", "fixtures", "torch_reference.json"), "utf8")) as
     { slides: { printed: Record<"padding1" | "stride2" | "maxpool2" | "shapes", string> } }).slides.printed;
-  const lecture = await runNotebookFile(path.join(ROOT, "notebooks", "10-1-convolution.ipynb"), mkdtempSync(path.join(os.tmpdir(), "nnlab-lecture-")));
+  const lecture = await runNotebookFile(path.join(ROOT, "notebooks", "10-1-convolution.ipynb"), { outDir: mkdtempSync(path.join(os.tmpdir(), "nnlab-lecture-")) });
   assert.equal(lecture.failure, undefined, JSON.stringify(lecture.failure));
   const stdout = lecture.notebook.cells.flatMap((c) => (c.cell_type === "code" ? c.outputs : []))
     .flatMap((o) => (o.output_type === "stream" && o.name === "stdout" ? [o.text] : []));
@@ -172,9 +177,11 @@ test("a cell that runs past the cell timeout is interrupted and reported", async
   const folder = mkdtempSync(path.join(os.tmpdir(), "nnlab-nb-timeout-"));
   const file = path.join(folder, "spin.ipynb");
   writeFileSync(file, serializeNotebook({ ...SAMPLE, cells: [code("let spins = 0;\nwhile (true) { spins++; }"), code("console.log('after')")] }));
-  const spun = await runNotebookFile(file, folder, { cellTimeoutMs: 500 });
+  const spun = await runNotebookFile(file, { cellTimeoutMs: 500 });
   assert.equal(spun.cellsRun, 1);
   assert.equal(spun.failure?.ename, "KeyboardInterrupt");
+  assert.equal(spun.failure?.reason, "timeout");
+  assert.equal(spun.ipynbPath, path.join(folder, "spin.nbconvert.ipynb"), "beside the source, named as nbconvert names it");
   assert.equal(spun.failure?.evalue, "the cell ran longer than the 500 ms cell timeout and was interrupted");
   assert.deepEqual(outputsOf(spun.notebook, 1), []);
 });

@@ -35,6 +35,27 @@ test("line: shared x, per-series x, NaN as a gap, length errors", () => {
   });
 });
 
+test("line: a one-point curve shows its point, accuracies are not squeezed against 0, epochs tick in whole numbers", () => {
+  type LineSpec = { mark: { point: boolean }; encoding: { x: { axis?: { tickMinStep: number; format: string } }; y: { scale: { zero: boolean } } } };
+  const one = line({ x: [1], y: { accuracy: [97.5] }, xTitle: "epoch" });
+  const oneSpec = one.spec as unknown as LineSpec;
+  assert.equal(oneSpec.mark.point, true);
+  // Vega draws the points as a symbol mark on top of the (here invisible, one-point) line.
+  assert.match(one.toSVG(), /class="mark-symbol/);
+  const epochs = line({ x: [1, 2, 3], y: { accuracy: [97.1, 98.2, 98.6] }, xTitle: "epoch" });
+  const epochsSpec = epochs.spec as unknown as LineSpec;
+  assert.deepEqual(epochsSpec.encoding.x.axis, { tickMinStep: 1, format: "d" });
+  assert.equal(epochsSpec.encoding.y.scale.zero, false);
+  // The drawn axis: the lowest y tick is near the data, not 0; no 1.5-epoch tick.
+  const texts = checkChartBundle(epochs).texts;
+  assert.ok(!texts.includes("0") && !texts.includes("1.5") && texts.includes("2"), texts.join(" "));
+  const long = line({ y: Array.from({ length: 100 }, (_, i) => i) });
+  assert.equal((long.spec as unknown as LineSpec).mark.point, false);
+  assert.doesNotMatch(long.toSVG(), /class="mark-symbol/);
+  const fractional = line({ x: [0.5, 1.5], y: [1, 2] });
+  assert.equal((fractional.spec as unknown as LineSpec).encoding.x.axis, undefined);
+});
+
 test("scatter: coloured by class, axis titles drawn", () => {
   const { texts, data } = checkChartBundle(scatter({
     x: FakeTensor.of([30], (i) => Math.sin(i)), y: FakeTensor.of([30, 1], (i) => Math.cos(i)),

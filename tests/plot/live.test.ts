@@ -31,20 +31,38 @@ test("a live curve sends one display_data, then only update_display_data with th
   assert.ok(svgTexts(last.data!["image/svg+xml"] as string).includes("step"));
 }));
 
-test("throttled: between draws points only accumulate; flushDisplays draws the final state once", () => recording((sent) => {
-  // A budget this small puts the next draw hours away: every push waits for the flush.
+test("throttled: the first point is drawn at once, later ones accumulate; flushDisplays draws the final state once, with its PNG", () => recording((sent) => {
+  // A budget this small puts the next draw at the longest wait (1.5 s): the pushes below wait for the flush.
   const curve = live({ budget: 1e-9 });
   for (let epoch = 1; epoch <= 3; epoch++) curve.push({ epoch, accuracy: 0.9 + epoch / 100, testAccuracy: 0.85 + epoch / 100 });
-  assert.deepEqual(sent.map((m) => m.kind), ["display"]);
+  assert.deepEqual(sent.map((m) => m.kind), ["display", "update"]);
+  assert.equal(sent[1]!.data!["text/plain"], "Live chart: accuracy 0.9100, testAccuracy 0.8600 at epoch 1");
+  assert.equal(sent[1]!.data!["image/png"], undefined, "an intermediate redraw leaves the PNG out");
+  assert.ok(String(sent[1]!.data!["image/svg+xml"]).startsWith("<svg"));
   flushDisplays();
   flushDisplays();
   curve.flush();
-  assert.deepEqual(sent.map((m) => m.kind), ["display", "update"]);
-  assert.equal(sent[1]!.data!["text/plain"], "Live chart: accuracy 0.9300, testAccuracy 0.8800 at epoch 3");
-  assert.deepEqual(rowsOf(sent[1]!).map((r) => `${r.series}@${r.x}`),
+  assert.deepEqual(sent.map((m) => m.kind), ["display", "update", "update"]);
+  assert.equal(sent[2]!.data!["text/plain"], "Live chart: accuracy 0.9300, testAccuracy 0.8800 at epoch 3");
+  assert.deepEqual(rowsOf(sent[2]!).map((r) => `${r.series}@${r.x}`),
     ["accuracy@1", "accuracy@2", "accuracy@3", "testAccuracy@1", "testAccuracy@2", "testAccuracy@3"]);
+  assert.match(String(sent[2]!.data!["image/png"]), /^iVBORw0KGgo/, "the final state carries the PNG");
   assert.deepEqual(curve.stats.points, 3);
-  assert.equal(curve.stats.draws, 2);
+  assert.equal(curve.stats.draws, 3);
+}));
+
+test("while points keep coming in a blocking loop, the curve redraws at least every 1.5 s whatever the budget", () => recording((sent) => {
+  const curve = live({ budget: 1e-9 });
+  const start = performance.now();
+  for (let step = 0; performance.now() - start < 3400; step++) {
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* a training step */ }
+    curve.push({ step, loss: 1 / (step + 1) });
+  }
+  const updates = sent.filter((m) => m.kind === "update");
+  // The first point at once, then one redraw per 1.5 s: at ~1.5 s and ~3.0 s.
+  assert.ok(updates.length >= 3, `${updates.length} redraws in 3.4 s`);
+  flushDisplays();
 }));
 
 test("without a step/epoch field, x counts the pushes; bad points are refused with the fix", () => recording(() => {

@@ -145,6 +145,28 @@ test("loadStateDict is all or nothing: wrong keys or shapes leave the model as i
   assert.deepEqual(model.weight.tolist(), before);
 });
 
+test("model.loadStateDict(torch.load(path)) as in PyTorch: a saved state dict, or a checkpoint's entry; anything else is a clear error", () => {
+  const dir = tempDir();
+  torch.manualSeed(1);
+  const trained = new nn.Linear(3, 2);
+  torch.save(trained.stateDict(), path.join(dir, "model.pt"));
+  torch.save({ model: trained.stateDict(), epoch: 4 }, path.join(dir, "ckpt.pt"));
+  const fresh = new nn.Linear(3, 2);
+  assert.deepEqual(fresh.loadStateDict(torch.load(path.join(dir, "model.pt"))), { missingKeys: [], unexpectedKeys: [] });
+  assert.deepEqual(fresh.weight.tolist(), trained.weight.tolist());
+  const checkpoint = torch.load(path.join(dir, "ckpt.pt"));
+  const other = new nn.Linear(3, 2);
+  other.loadStateDict(checkpoint["model"]);
+  assert.deepEqual(other.bias!.tolist(), trained.bias!.tolist());
+  assert.equal(checkpoint["epoch"], 4);
+  const before = other.weight.tolist();
+  torch.save(trained.weight, path.join(dir, "weight.pt"));
+  assert.throws(() => other.loadStateDict(torch.load(path.join(dir, "weight.pt"))),
+    { name: "TorchTypeError", message: /Linear\.loadStateDict: expected a state dict \(parameter names → tensors, as model\.stateDict\(\) gives\), got a Tensor of shape \[2, 3\]/ });
+  assert.throws(() => other.loadStateDict(checkpoint["epoch"]), /expected a state dict .* got a number\. For a checkpoint saved as \{ model: model\.stateDict\(\), \.\.\. \}, pass torch\.load\(path\)\["model"\]/);
+  assert.deepEqual(other.weight.tolist(), before);
+});
+
 test("torch.save writes atomically: a failed save leaves the old file whole and no temporary file", () => {
   const dir = tempDir();
   const file = path.join(dir, "model.pt");

@@ -1,0 +1,114 @@
+/**
+ * What a student sees while a cell runs, over the wire from a real nnlab kernel: how late
+ * `console.log` lines arrive from inside a blocking loop, how soon a `plot.live` curve shows its
+ * first point, the longest wait between its redraws, and the share of the loop spent drawing; and
+ * how fast a cell's own top-level loop runs against the same code in plain Node (the yardstick,
+ * measured in the same run).
+ */
+import { spawnSync } from "node:child_process";
+import { KernelClient } from "../tests/kernel/client";
+import type { Message } from "../kernel/wire";
+
+/** Every iopub message of one execution with the time it reached the client (ms, Date.now()). */
+async function arrivals(kernel: KernelClient, code: string): Promise<{ at: number; m: Message }[]> {
+  const id = await kernel.startExecute(code);
+  const seen = new Set<Message>();
+  const out: { at: number; m: Message }[] = [];
+  for (;;) {
+    const m = await kernel.waitIopub((x) => x.parent_header.msg_id === id && !seen.has(x), 120_000);
+    if (!m) throw new Error("no output from the kernel for 120 s");
+    seen.add(m);
+    out.push({ at: Date.now(), m });
+    if (m.header.msg_type === "status" && (m.content as { execution_state?: string }).execution_state === "idle") break;
+  }
+  await kernel.shellReply(id);
+  return out;
+}
+
+const STDOUT_CELL = `
+for (let i = 0; i < 4; i++) {
+  const until = Date.now() + 1500;
+  while (Date.now() < until) { /* a blocking training step */ }
+  console.log("printed at " + Date.now());
+}`;
+
+/** Worst delay between a line's print and its arrival at the client. */
+async function stdoutLatency(kernel: KernelClient): Promise<number> {
+  let worst = 0;
+  for (const { at, m } of await arrivals(kernel, STDOUT_CELL)) {
+    if (m.header.msg_type !== "stream") continue;
+    for (const match of String((m.content as { text: string }).text).matchAll(/printed at (\d+)/g)) worst = Math.max(worst, at - Number(match[1]));
+  }
+  return worst;
+}
+
+const LIVE_CELL = `
+const curve = plot.live({ title: "Training loss" });
+const started = Date.now();
+let step = 0;
+for (; Date.now() - started < 8000; step++) {
+  const until = Date.now() + 16;
+  while (Date.now() < until) { /* the lecture's training step */ }
+  curve.push({ step, loss: Math.exp(-step / 300) });
+}
+const loopMs = Date.now() - started;
+console.log(JSON.stringify({ loopMs, drawMs: curve.stats.drawMs }));`;
+
+interface LiveFigures { firstPointMs: number; longestGapMs: number; drawSharePercent: number }
+
+/** First point: from the empty chart's arrival to the first redraw's; gaps between redraws while pushing. */
+async function liveChart(kernel: KernelClient): Promise<LiveFigures> {
+  const messages = await arrivals(kernel, LIVE_CELL);
+  const shown = messages.find(({ m }) => m.header.msg_type === "display_data");
+  const updates = messages.filter(({ m }) => m.header.msg_type === "update_display_data");
+  const stats = messages.find(({ m }) => m.header.msg_type === "stream");
+  if (!shown || updates.length < 2 || !stats) throw new Error(`live chart: ${updates.length} redraws, no statistics line`);
+  const { loopMs, drawMs } = JSON.parse(String((stats.m.content as { text: string }).text)) as { loopMs: number; drawMs: number };
+  // The last update is the final flush after the loop; the gaps that count are while points come.
+  const whilePushing = updates.slice(0, -1).map(({ at }) => at);
+  const gaps = whilePushing.slice(1).map((at, i) => at - whilePushing[i]!);
+  return { firstPointMs: updates[0]!.at - shown.at, longestGapMs: Math.max(...gaps), drawSharePercent: (100 * drawMs) / loopMs };
+}
+
+/** A loop that updates a variable at the top level of a cell (names made unique per round: cells share them). */
+const loop = (n: number) => `let acc${n} = 0; for (let i = 0; i < 1e7; i++) { acc${n} += i % 7; }`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The same top-level loop as a cell (timed inside the cell) and in plain Node (timed inside the script). */
+async function topLevelLoop(kernel: KernelClient): Promise<{ kernelMs: number; nodeMs: number }> {
+  const inKernel: number[] = [];
+  const inNode: number[] = [];
+  for (let round = 0; round < 5; round++) {
+    const { outputs } = await kernel.execute(`const t${round} = performance.now(); ${loop(round)}\nperformance.now() - t${round}`);
+    const result = outputs.find((m) => m.header.msg_type === "execute_result");
+    inKernel.push(Number((result?.content as { data: Record<string, string> }).data["text/plain"]));
+    const node = spawnSync(process.execPath, ["-e", `const t0 = performance.now(); ${loop(0)} console.log(performance.now() - t0)`], { encoding: "utf8" });
+    inNode.push(Number(node.stdout));
+  }
+  return { kernelMs: median(inKernel), nodeMs: median(inNode) };
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const kernel = await KernelClient.start();
+  try {
+    await kernel.execute("1 + 1");
+    const stdout = await stdoutLatency(kernel);
+    const live = await liveChart(kernel);
+    const loop = await topLevelLoop(kernel);
+    const results = {
+      "live.stdout_worst_latency_ms": stdout,
+      "live.chart_first_point_ms": live.firstPointMs,
+      "live.chart_longest_redraw_gap_ms": live.longestGapMs,
+      "live.chart_draw_share_percent": Number(live.drawSharePercent.toFixed(2)),
+      "live.top_level_loop_kernel_ms": Number(loop.kernelMs.toFixed(1)),
+      "live.top_level_loop_node_ms": Number(loop.nodeMs.toFixed(1)),
+      "live.top_level_loop_ratio": Number((loop.kernelMs / loop.nodeMs).toFixed(2)),
+    };
+    for (const [key, value] of Object.entries(results)) console.log(`${key.padEnd(48)} ${value}`);
+    return results;
+  } finally {
+    await kernel.close();
+  }
+}
+
+if (require.main === module) run().catch((e) => { console.error(e); process.exit(1); });
