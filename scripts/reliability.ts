@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { KernelClient } from "../kernel/notebook/client";
 import { encode, sign } from "../kernel/wire";
-import { forgedExecutes, sendRaw, signedFrames } from "../tests/kernel/reliability-support";
+import { forgedExecutes, sendRaw, signedFrames } from "./forged-messages";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOC = path.join(ROOT, "RELIABILITY.md");
