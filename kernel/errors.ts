@@ -23,6 +23,34 @@ export class SignatureError extends NnlabError {
   }
 }
 
+/** A connection file's signature_scheme that Node's crypto cannot compute. */
+export class SignatureSchemeError extends NnlabError {
+  constructor(scheme: string) {
+    super(`the connection file's signature_scheme ${JSON.stringify(scheme)} is not supported: use hmac-<hash> with a hash Node's crypto offers (hmac-sha256, hmac-sha512, ...)`);
+  }
+}
+
+/** A signed message received before: a replay, refused as ipykernel refuses it. */
+export class DuplicateSignatureError extends NnlabError {
+  constructor(signature: string) {
+    super(`Duplicate Signature: ${signature.slice(0, 16)}... was already received; a replayed message is not run again`);
+  }
+}
+
+/** A validly signed message whose frames are not what the protocol says. */
+export class MessageError extends NnlabError {
+  constructor(what: string) {
+    super(`invalid Jupyter message: ${what} (header needs string msg_id, msg_type, session, username, version; parent_header, metadata and content must be JSON objects)`);
+  }
+}
+
+/** The runner worker ended under a cell and a fresh one took its place. */
+export class KernelRestarted extends NnlabError {
+  constructor(reason: string) {
+    super(`${reason}; the runner was restarted and variables were lost`);
+  }
+}
+
 /** Frames that are not a Jupyter message. */
 export class FrameError extends NnlabError {
   constructor(what: string) {

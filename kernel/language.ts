@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import type { DisplayMetadata, MimeBundle } from "../lib/display/protocol";
 import type { CheckerHandlers, CompileResult } from "./checker";
-import { NnlabError } from "./errors";
+import { KernelRestarted, NnlabError } from "./errors";
 import { preludeSource } from "./prelude";
 import { WorkerClient, type WorkerEvent } from "./rpc";
 import type { RunnerData, RunnerHandlers } from "./runner";
@@ -21,6 +21,8 @@ export interface CellRequest {
   /** What tracebacks and diagnostics call the cell: `In[3]`. */
   label: string;
   allowStdin: boolean;
+  /** The request's header.date: interrupts sent before it are not for this cell. */
+  sentAt?: string;
 }
 
 /** `page`: the cell was `name?` (IPython's help syntax), answered with the docs of `name`. */
@@ -31,8 +33,10 @@ export type CellOutcome =
 export interface LanguageEvents {
   /** Output of a running cell (stream, display, update, clear, input), tagged with its request id. */
   onOutput(e: WorkerEvent): void;
-  /** A worker ended while the kernel was open: nothing can run any more. */
-  onWorkerExit(code: number): void;
+  /** The workers ended (`reason`); fresh ones start now, or with the next request if these never started. Variables are gone. */
+  onRestart(reason: string): void;
+  /** Loading the library or type-checking the prelude failed: cells run without the prelude's names. */
+  onPreloadFailed(e: Error): void;
 }
 
 /** Diagnostics as a traceback: position, code, the cell line and a caret under the error. */
@@ -48,31 +52,66 @@ export function diagnosticTraceback(label: string, source: string, result: Compi
 
 const HELP = /^\s*([\w$.]+)\?\s*$/;
 
-export class Language {
-  private readonly checker: WorkerClient<CheckerHandlers>;
-  private readonly runner: WorkerClient<RunnerHandlers>;
-  /** Shared with the runner: Int32[0] is the request id to stop (see runner.ts). */
-  private readonly interruptFlag = new Int32Array(new SharedArrayBuffer(4));
-  /** Shared with the runner: the answer to its input request (see RunnerData). */
-  private readonly stdinBuffer = new SharedArrayBuffer(8 + (1 << 20));
-  private readonly stdinState = new Int32Array(this.stdinBuffer, 0, 2);
+/** The runner's V8 heap limit in MB (NNLAB_RUNNER_HEAP_MB, default 2048): a cell past it restarts the runner. */
+export function runnerHeapMb(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.NNLAB_RUNNER_HEAP_MB ?? 2048);
+  if (!Number.isFinite(mb) || mb < 16) throw new NnlabError(`NNLAB_RUNNER_HEAP_MB=${env.NNLAB_RUNNER_HEAP_MB} is not a heap size in MB: use a number of at least 16`);
+  return mb;
+}
+
+/** How long a cell may ignore a second interrupt before the runner is ended and restarted. */
+export const INTERRUPT_GRACE_MS = 3000;
+
+/** Microseconds since the epoch of an ISO date (Jupyter dates carry microseconds); undefined if it is none. */
+function isoMicros(date: unknown): number | undefined {
+  if (typeof date !== "string") return undefined;
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(date);
+  const ms = m ? Date.parse(m[1] + (m[3] || "Z")) : NaN;
+  if (Number.isNaN(ms)) return undefined;
+  return ms * 1000 + Number((m![2] ?? "").padEnd(6, "0").slice(0, 6));
+}
+
+/**
+ * Whether an interrupt sent at `interruptAt` is meant for a cell requested at `cellAt`. Shell and
+ * control are separate sockets, so an interrupt sent after one cell ended can arrive after the next
+ * cell started; it is for that cell only if the client sent it later (ties go to the earlier cell).
+ * Undated interrupts (SIGINT) apply to whatever runs.
+ */
+export function interruptApplies(interruptAt: unknown, cellAt: unknown): boolean {
+  const i = isoMicros(interruptAt);
+  const c = isoMicros(cellAt);
+  return i === undefined || c === undefined || i > c;
+}
+
+/** One generation of the two workers; a restart replaces both, so types and values start afresh together. */
+class Workers {
+  readonly runner: WorkerClient<RunnerHandlers>;
+  readonly checker: WorkerClient<CheckerHandlers>;
   /** Settles once the library is loaded and the prelude type-checked. */
   readonly ready: Promise<void>;
-  /** The cell in progress (0: none) and whether an interrupt came before it reached the runner. */
-  private runningId = 0;
-  private interruptedEarly = false;
-  private runnerBusy = false;
-  private closed = false;
+  /** Why this generation ended (set before its pending calls fail). */
+  endReason?: string;
+  /** Whether the library loaded: a generation that ended before is not replaced at once (no restart loop). */
+  started = false;
+  private announced?: string;
 
-  constructor(events: LanguageEvents) {
-    this.runner = new WorkerClient(path.join(__dirname, "runner.js"), (e) => events.onOutput(e), {
-      workerData: { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer } satisfies RunnerData,
-    });
+  constructor(data: RunnerData, onOutput: (e: WorkerEvent) => void, onEnd: (w: Workers) => void) {
+    const heapMb = runnerHeapMb();
+    this.runner = new WorkerClient(path.join(__dirname, "runner.js"), (e) => {
+      if (e.event === "exiting") this.announced = String(e.reason);
+      else onOutput(e);
+    }, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     this.checker = new WorkerClient(path.join(__dirname, "checker.js"), () => undefined);
-    for (const w of [this.runner, this.checker]) {
-      w.worker.on("exit", (code) => { if (!this.closed) events.onWorkerExit(code); });
-    }
+    let outOfMemory = false;
+    this.runner.worker.on("error", (e: Error & { code?: string }) => { outOfMemory ||= e.code === "ERR_WORKER_OUT_OF_MEMORY"; });
+    this.runner.worker.on("exit", (code) => {
+      this.end(outOfMemory ? `the cell ran out of memory (the runner's heap limit is ${heapMb} MB; NNLAB_RUNNER_HEAP_MB sets it)`
+        : this.announced ?? `the runner exited with code ${code}`);
+      onEnd(this);
+    });
+    this.checker.worker.on("exit", (code) => { this.end(`the type checker exited with code ${code}`); onEnd(this); });
     this.ready = this.preload();
+    this.ready.then(() => { this.started = true; }, () => undefined);
   }
 
   /** Loads the library in the runner while the checker loads TypeScript, then type-checks the prelude. */
@@ -83,16 +122,70 @@ export class Language {
     await this.checker.call("commit", result.compiled!.declOutput);
   }
 
+  /** Ends both workers (the first reason given is the one reported). */
+  end(reason: string): Promise<unknown> {
+    this.endReason ??= reason;
+    return Promise.all([this.runner.worker.terminate(), this.checker.worker.terminate()]);
+  }
+}
+
+/** The cell in progress: its request, its date, the interrupts it got. */
+interface Running {
+  req: CellRequest;
+  /** Set while the runner executes it (before that, an interrupt stops it before it starts). */
+  inRunner: boolean;
+  interrupted: boolean;
+  interrupts: number;
+  escalation?: NodeJS.Timeout;
+}
+
+export class Language {
+  /** The current generation; undefined after one that never started ended (the next request starts one). */
+  private generation?: Workers;
+  /** Shared with the runner: Int32[0] is the request id to stop (see runner.ts). */
+  private readonly interruptFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the runner: the answer to its input request (see RunnerData). */
+  private readonly stdinBuffer = new SharedArrayBuffer(8 + (1 << 20));
+  private readonly stdinState = new Int32Array(this.stdinBuffer, 0, 2);
+  private running?: Running;
+  private closed = false;
+
+  constructor(private readonly events: LanguageEvents) {
+    this.generation = this.start();
+  }
+
+  private get workers(): Workers {
+    return this.generation ??= this.start();
+  }
+
+  /** A fresh generation of workers; when it ends unasked (exit, OOM, restart) the next one starts. */
+  private start(): Workers {
+    const data: RunnerData = { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer };
+    const workers = new Workers(data, (e) => this.events.onOutput(e), (w) => this.replace(w));
+    workers.ready.catch((e: Error) => { if (!workers.endReason) this.events.onPreloadFailed(e); });
+    return workers;
+  }
+
+  /** A generation ended unasked: the next one starts now, or with the next request if it never started. */
+  private replace(ended: Workers): void {
+    if (this.closed || ended !== this.generation) return;
+    void ended.end(ended.endReason!);
+    Atomics.store(this.interruptFlag, 0, 0);
+    this.events.onRestart(ended.endReason!);
+    this.generation = ended.started ? this.start() : undefined;
+  }
+
   /** Runs one cell (do_execute). A cell that did not compile runs nothing and commits nothing. */
   async execute(req: CellRequest): Promise<CellOutcome> {
-    this.runningId = req.id;
-    this.interruptedEarly = false;
+    const running: Running = { req, inRunner: false, interrupted: false, interrupts: 0 };
+    this.running = running;
+    const w = this.workers;
     try {
-      await this.ready.catch(() => undefined);
+      await w.ready.catch(() => undefined);
       const help = HELP.exec(req.code);
-      if (help) return { status: "ok", page: await this.page(help[1]) };
-      const compiled = await this.checker.call("compile", req.code);
-      if (this.interruptedEarly) {
+      if (help) return { status: "ok", page: await this.page(w, help[1]) };
+      const compiled = await w.checker.call("compile", req.code);
+      if (running.interrupted) {
         const why = "the kernel was interrupted before the cell started";
         return { status: "error", ename: "KeyboardInterrupt", evalue: why, traceback: [`KeyboardInterrupt: ${why}`] };
       }
@@ -101,51 +194,69 @@ export class Language {
         return { status: "error", ename: "TypeScriptError", evalue: compiled.diagnostics[0]?.messageText ?? "compile error", traceback };
       }
       const c = compiled.compiled;
-      this.runnerBusy = true;
-      const outcome = await this.runner.call("execute", {
+      running.inRunner = true;
+      const outcome = await w.runner.call("execute", {
         id: req.id, label: req.label, source: req.code, code: c.code, maps: c.maps, lastExpressionVar: c.lastExpressionVar,
         hasToplevelAwait: c.hasToplevelAwait, sideOutputs: c.sideOutputs, allowStdin: req.allowStdin,
       });
-      this.runnerBusy = false;
+      running.inRunner = false;
       // Declarations reached before an error or interrupt exist at run time: later cells may use them.
-      await this.checker.call("commit", c.declOutput);
+      await w.checker.call("commit", c.declOutput);
       return outcome;
+    } catch (e) {
+      if (w.endReason === undefined) throw e;
+      const error = new KernelRestarted(w.endReason);
+      return { status: "error", ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] };
     } finally {
-      this.runningId = 0;
+      clearTimeout(running.escalation);
+      if (this.running === running) this.running = undefined;
     }
   }
 
   /** The type and docs of `name`, as inspect_request shows them. */
-  private async page(name: string): Promise<MimeBundle> {
-    const info = await this.checker.call("inspect", name, [...name].length);
+  private async page(w: Workers, name: string): Promise<MimeBundle> {
+    const info = await w.checker.call("inspect", name, [...name].length);
     return info.found ? info.data : { "text/plain": `${name}: nothing known about this name` };
   }
 
   async complete(code: string, cursorPos: number) {
-    await this.ready.catch(() => undefined);
-    return this.checker.call("complete", code, cursorPos);
+    const w = this.workers;
+    await w.ready.catch(() => undefined);
+    return w.checker.call("complete", code, cursorPos);
   }
 
   async inspect(code: string, cursorPos: number) {
-    await this.ready.catch(() => undefined);
-    return this.checker.call("inspect", code, cursorPos);
+    const w = this.workers;
+    await w.ready.catch(() => undefined);
+    return w.checker.call("inspect", code, cursorPos);
   }
 
   async isComplete(code: string) {
-    await this.ready.catch(() => undefined);
-    return this.checker.call("isComplete", code);
+    const w = this.workers;
+    await w.ready.catch(() => undefined);
+    return w.checker.call("isComplete", code);
   }
 
-  /** Stops the running cell: loops stop at their next iteration, awaits and input() at once. */
-  interrupt(): void {
-    if (this.runningId === 0) return;
-    if (!this.runnerBusy) {
-      this.interruptedEarly = true;
-      return;
-    }
-    Atomics.store(this.interruptFlag, 0, this.runningId);
+  /**
+   * Stops the running cell if the interrupt (sent at `sentAt`, if known) is meant for it: loops stop
+   * at their next iteration, library ops at their next dispatch, awaits and input() at once. A cell
+   * that ignores a second interrupt for INTERRUPT_GRACE_MS (code the rewriting cannot reach, such as
+   * `eval("while (true) {}")`) ends the runner, and a fresh one takes its place.
+   */
+  interrupt(sentAt?: string): void {
+    const running = this.running;
+    if (!running || !interruptApplies(sentAt, running.req.sentAt)) return;
+    running.interrupted = true;
+    if (!running.inRunner) return;
+    Atomics.store(this.interruptFlag, 0, running.req.id);
     if (Atomics.load(this.stdinState, 0) === 0) this.answerInput(2);
-    this.runner.call("interrupt").catch(() => undefined);
+    const w = this.workers;
+    w.runner.call("interrupt").catch(() => undefined);
+    if (++running.interrupts === 2) {
+      running.escalation = setTimeout(() => {
+        if (this.running === running && running.inRunner) void w.end("the cell did not stop after two interrupts");
+      }, INTERRUPT_GRACE_MS);
+    }
   }
 
   /** Answers the runner's input request: 1 with the typed text, 2 when it was refused or interrupted. */
@@ -159,6 +270,6 @@ export class Language {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.runner.worker.terminate(), this.checker.worker.terminate()]);
+    await this.generation?.end("the kernel shut down");
   }
 }

@@ -11,6 +11,7 @@ import * as vm from "node:vm";
 import { workerData } from "node:worker_threads";
 import { setDisplaySink, toBundle, type DisplayMetadata, type MimeBundle } from "../lib/display/protocol";
 import { flushDisplays } from "../lib/display/pending";
+import { setOpHook } from "../lib/backend/op-hook";
 import { INPUT_HOOK, type InputOptions } from "./api";
 import { cellFileName, describe, EXPORT_FUNCTION, TICK_FUNCTION, traceback, wrapCell, type CellMaps, type CellSource } from "./cells";
 import { KeyboardInterrupt, StdinNotAvailableError } from "./errors";
@@ -348,6 +349,26 @@ function guardProcess(): void {
   process.removeAllListeners("uncaughtException").on("uncaughtException", (error) => reportStray("Uncaught exception", error));
 }
 
+/**
+ * A cell that ends the process ends only this worker (process.exit), or would end the whole kernel
+ * (process.kill of its own pid): both end the runner instead, after saying why, and the kernel
+ * starts a fresh one. Signal 0 (a liveness check) and SIGINT (an interrupt) pass through.
+ */
+function guardExit(): void {
+  const exit = process.exit.bind(process);
+  const kill = process.kill.bind(process);
+  const end = (reason: string, code?: number): never => {
+    streams.flush();
+    emit({ event: "exiting", reason });
+    return exit(code);
+  };
+  process.exit = ((code?: number) => end(`the cell called process.exit(${code ?? ""})`, code)) as typeof process.exit;
+  process.kill = ((pid: number, signal?: string | number) => {
+    if ((pid !== process.pid && pid !== 0) || signal === 0 || signal === "SIGINT") return kill(pid, signal);
+    return end(`the cell called process.kill(${pid === 0 ? "0" : "process.pid"}, ${JSON.stringify(signal ?? "SIGTERM")})`, 1);
+  }) as typeof process.kill;
+}
+
 /** Loads the library, starts its compute backend (`torch.ready()`), binds the prelude names. */
 async function init(): Promise<PreludeBinding[]> {
   const library = fromProject(PRELUDE_MODULE) as { torch?: { ready?: () => Promise<unknown> } };
@@ -363,6 +384,8 @@ async function init(): Promise<PreludeBinding[]> {
 
 (globalThis as Record<string, unknown>)[TICK_FUNCTION] = tick;
 (globalThis as Record<string, unknown>)[EXPORT_FUNCTION] = exportName;
+setOpHook(tick);
+guardExit();
 (globalThis as Record<symbol, unknown>)[INPUT_HOOK] = readInput;
 captureStream("stdout");
 captureStream("stderr");

@@ -10,7 +10,8 @@ import * as zmq from "zeromq";
 import { History } from "./history";
 import { Language } from "./language";
 import type { WorkerEvent } from "./rpc";
-import { address, decode, encode, replyTo, type ConnectionInfo, type Content, type Message } from "./wire";
+import { NnlabError } from "./errors";
+import { address, decode, DEFAULT_SCHEME, encode, replyTo, schemeHash, SignatureHistory, type ConnectionInfo, type Content, type Message } from "./wire";
 
 export const IMPLEMENTATION = "nnlab";
 export const TYPESCRIPT_VERSION = (require("@tslab/typescript-for-tslab/package.json") as { version: string }).version;
@@ -54,8 +55,14 @@ export class Kernel {
   /** Execution ids; each execute request gets one (silent ones too), so outputs find their parent. */
   private nextRunId = 1;
   private queue: Promise<void> = Promise.resolve();
-  private queued = 0;
-  private aborting = false;
+  /** execute_requests received so far; those numbered up to abortThrough are answered `aborted`. */
+  private received = 0;
+  private abortThrough = 0;
+  private readonly scheme: string;
+  /** Signatures already received, on every channel: a replay is refused (ipykernel's digest_history). */
+  private readonly signatures = new SignatureHistory();
+  /** The last send queued on each socket (see send). */
+  private readonly sending = new Map<zmq.Router | zmq.Publisher, Promise<void>>();
   private closed = false;
 
   private readonly handlers: Record<string, Handler> = {
@@ -70,16 +77,19 @@ export class Kernel {
     comm_open: (msg) => this.publish(msg, "comm_close", { comm_id: msg.content.comm_id, data: {} }),
     comm_msg: () => undefined,
     comm_close: () => undefined,
-    interrupt_request: (msg, ch) => { this.interrupt(); this.reply(msg, ch, "interrupt_reply", { status: "ok" }); },
+    interrupt_request: (msg, ch) => { this.interrupt(msg.header.date); this.reply(msg, ch, "interrupt_reply", { status: "ok" }); },
     shutdown_request: (msg, ch) => this.shutdown(msg, ch),
   };
 
+  /** Throws SignatureSchemeError before any socket opens if the connection file's scheme is unknown. */
   constructor(private readonly conn: ConnectionInfo) {
+    this.scheme = conn.signature_scheme || DEFAULT_SCHEME;
+    schemeHash(this.scheme);
     this.language = new Language({
       onOutput: (e) => this.onOutput(e),
-      onWorkerExit: (code) => { if (!this.closed) this.die(`a kernel worker exited with code ${code}`); },
+      onRestart: (reason) => log(`${reason}; starting a fresh runner`),
+      onPreloadFailed: (e) => log(`preloading the library failed: ${e.stack ?? e.message}`),
     });
-    this.language.ready.catch((e: Error) => log(`preloading the library failed: ${e.stack ?? e.message}`));
   }
 
   async start(): Promise<void> {
@@ -100,14 +110,18 @@ export class Kernel {
 
   private async serve(socket: zmq.Router, channel: Channel): Promise<void> {
     for await (const frames of socket) {
-      let msg: Message;
-      try {
-        msg = decode(this.conn.key, frames);
-      } catch (e) {
-        log(`dropped a ${channel} message: ${(e as Error).message}`);
-        continue;
-      }
-      void this.handle(msg, channel);
+      const msg = this.decode(frames, channel);
+      if (msg) void this.handle(msg, channel);
+    }
+  }
+
+  /** The message, or undefined (logged in one line) when it is forged, replayed or malformed. */
+  private decode(frames: Buffer[], channel: Channel | "stdin"): Message | undefined {
+    try {
+      return decode(this.conn.key, frames, { scheme: this.scheme, history: this.signatures });
+    } catch (e) {
+      log(`dropped a ${channel} message: ${(e as Error).message}`);
+      return undefined;
     }
   }
 
@@ -127,14 +141,8 @@ export class Kernel {
 
   private async serveStdin(): Promise<void> {
     for await (const frames of this.stdin) {
-      let msg: Message;
-      try {
-        msg = decode(this.conn.key, frames);
-      } catch (e) {
-        log(`dropped a stdin message: ${(e as Error).message}`);
-        continue;
-      }
-      if (msg.header.msg_type === "input_reply") this.language.answerInput(1, String(msg.content.value ?? ""));
+      const msg = this.decode(frames, "stdin");
+      if (msg?.header.msg_type === "input_reply") this.language.answerInput(1, String(msg.content.value ?? ""));
     }
   }
 
@@ -142,9 +150,16 @@ export class Kernel {
     for await (const frames of this.hb) await this.hb.send(frames);
   }
 
+  /**
+   * Queues `msg` on `socket`. A ZeroMQ socket takes one send at a time (a second one while the first
+   * is pending throws EBUSY, which would end the process), so each socket's sends form a chain.
+   */
   private send(socket: zmq.Router | zmq.Publisher, msg: Message): void {
     if (this.closed) return;
-    socket.send(encode(this.conn.key, msg)).catch((e: Error) => log(`send failed: ${e.message}`));
+    const frames = encode(this.conn.key, msg, this.scheme);
+    const previous = this.sending.get(socket) ?? Promise.resolve();
+    this.sending.set(socket, previous.then(() => (this.closed ? undefined : socket.send(frames)))
+      .catch((e: Error) => log(`send failed: ${e.message}`)));
   }
 
   private publish(parent: Message | undefined, msgType: string, content: Content): void {
@@ -159,21 +174,19 @@ export class Kernel {
 
   private enqueueExecute(msg: Message, channel: Channel): Promise<void> {
     this.publish(msg, "status", { execution_state: "busy" });
-    this.queued++;
-    const task = this.queue.then(() => this.execute(msg, channel)).catch((e: Error) => log(`execute failed: ${e.stack}`))
-      .finally(() => {
-        this.publish(msg, "status", { execution_state: "idle" });
-        if (--this.queued === 0) this.aborting = false;
-      });
+    const seq = ++this.received;
+    const task = this.queue.then(() => this.execute(msg, channel, seq)).catch((e: Error) => log(`execute failed: ${e.stack}`))
+      .finally(() => this.publish(msg, "status", { execution_state: "idle" }));
     this.queue = task;
     return task;
   }
 
-  private async execute(msg: Message, channel: Channel): Promise<void> {
+  /** `seq`: the request's place in arrival order; an error aborts the requests that came before it ended (ipykernel). */
+  private async execute(msg: Message, channel: Channel, seq: number): Promise<void> {
     const code = String(msg.content.code ?? "");
     const silent = msg.content.silent === true;
     const storeHistory = !silent && msg.content.store_history !== false;
-    if (this.aborting) {
+    if (seq <= this.abortThrough) {
       return this.reply(msg, channel, "execute_reply", { status: "aborted", execution_count: this.executionCount });
     }
     if (storeHistory) this.executionCount++;
@@ -181,7 +194,7 @@ export class Kernel {
     if (!silent) this.publish(msg, "execute_input", { code, execution_count: count });
     const id = this.nextRunId++;
     this.parents.set(id, { msg, channel });
-    const outcome = await this.language.execute({ id, code, label: `In[${count}]`, allowStdin: msg.content.allow_stdin !== false });
+    const outcome = await this.language.execute({ id, code, label: `In[${count}]`, allowStdin: msg.content.allow_stdin !== false, sentAt: msg.header.date });
 
     if (outcome.status === "ok" && outcome.page) {
       return this.reply(msg, channel, "execute_reply", {
@@ -193,7 +206,7 @@ export class Kernel {
     }
     if (outcome.status === "error") {
       this.publish(msg, "error", { ename: outcome.ename, evalue: outcome.evalue, traceback: outcome.traceback });
-      if (msg.content.stop_on_error !== false) this.aborting = true;
+      if (msg.content.stop_on_error !== false) this.abortThrough = this.received;
     }
     if (storeHistory) {
       const output = outcome.status === "ok" ? outcome.result?.data["text/plain"] : undefined;
@@ -224,9 +237,9 @@ export class Kernel {
     }
   }
 
-  /** Stops the running cell (interrupt_request or SIGINT). */
-  interrupt(): void {
-    this.language.interrupt();
+  /** Stops the running cell (interrupt_request, dated `sentAt`, or SIGINT). */
+  interrupt(sentAt?: string): void {
+    this.language.interrupt(sentAt);
   }
 
   private shutdown(msg: Message, channel: Channel): void {
@@ -235,11 +248,6 @@ export class Kernel {
     this.publish(msg, "shutdown_reply", content);
     // Let the replies leave before the sockets close.
     setTimeout(() => void this.close().then(() => process.exit(0)), 50);
-  }
-
-  private die(why: string): void {
-    log(why);
-    void this.close().then(() => process.exit(1));
   }
 
   async close(): Promise<void> {
@@ -254,9 +262,17 @@ function log(text: string): void {
   process.stderr.write(`[nnlab kernel] ${text}\n`);
 }
 
+/** Starts the kernel; a connection file it cannot serve is one line on stderr and exit code 1. */
 export async function runKernel(connectionFile: string): Promise<Kernel> {
   const conn = JSON.parse(readFileSync(connectionFile, "utf8")) as ConnectionInfo;
-  const kernel = new Kernel(conn);
+  let kernel: Kernel;
+  try {
+    kernel = new Kernel(conn);
+  } catch (e) {
+    if (!(e instanceof NnlabError)) throw e;
+    log(`cannot start with ${connectionFile}: ${e.message}`);
+    process.exit(1);
+  }
   process.on("SIGINT", () => kernel.interrupt());
   await kernel.start();
   return kernel;

@@ -1,0 +1,91 @@
+/**
+ * Issue 9, wire: validly signed but malformed messages, replays and signature schemes, sent to the
+ * real kernel over ZeroMQ (loopback). Every forged message is an execute_request that would add 1
+ * to a counter, so "executed" is counted, not guessed.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { KernelClient } from "./client";
+import { forgedExecutes, SchemeKernel, sendRaw, signedFrames, stderrMatches } from "./reliability-support";
+import { encode, SignatureHistory } from "../../kernel/wire";
+import { DuplicateSignatureError } from "../../kernel/errors";
+
+let k: KernelClient;
+before(async () => { k = await KernelClient.start(); });
+after(async () => { await k.close(); });
+
+const plain = async (code: string) =>
+  (await k.execute(code)).outputs.find((m) => m.header.msg_type === "execute_result")?.content.data as Record<string, unknown> | undefined;
+
+test("signed messages with a null, non-object, non-JSON or incomplete frame: one log line each, nothing run, kernel answers", async () => {
+  const cases = forgedExecutes(k.session, "forgedRuns");
+  assert.ok(cases.length >= 20);
+  for (const { what, bodies } of cases) {
+    const before = k.stderr.length;
+    await sendRaw(k, signedFrames(k.info.key, bodies));
+    assert.ok(await stderrMatches({ get stderr() { return k.stderr.slice(before); } }, what), `no log line for ${what}; stderr:\n${k.stderr.slice(before)}`);
+    const line = k.stderr.slice(before).trim();
+    assert.equal(line.split("\n").length, 1, `one line for ${what}, got:\n${line}`);
+    assert.match(line, /^\[nnlab kernel\] dropped a shell message: invalid Jupyter message: /);
+  }
+  assert.equal(k.proc.exitCode, null);
+  const info = await k.request("shell", "kernel_info_request", {});
+  assert.equal(info.content.status, "ok");
+  assert.deepEqual(await plain("(globalThis as any).forgedRuns ?? 0"), { "text/plain": "0" });
+  // Nothing of theirs reached iopub: every message there answers one of our own requests.
+  assert.ok(k.iopubLog.every((m) => m.parent_header.msg_id === undefined || m.parent_header.session === k.session && m.parent_header.username === "test"));
+});
+
+test("a byte-identical replay of a signed execute_request is refused (Duplicate Signature) and runs once", async () => {
+  await k.execute("let replayed = 0;");
+  const msg = k.message("execute_request", { code: "replayed++;", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  const frames = encode(k.info.key, msg);
+  await sendRaw(k, frames);
+  await k.outputsOf(msg.header.msg_id);
+  await sendRaw(k, frames);
+  await sendRaw(k, frames);
+  assert.ok(await stderrMatches(k, /dropped a shell message: Duplicate Signature: [0-9a-f]{16}\.\.\. was already received/));
+  assert.deepEqual(await plain("replayed"), { "text/plain": "1" });
+  const runs = k.iopubLog.filter((m) => m.parent_header.msg_id === msg.header.msg_id && m.header.msg_type === "execute_input");
+  assert.equal(runs.length, 1);
+});
+
+test("the signature history is bounded (2**16 by default) and forgets the oldest first", () => {
+  assert.equal(new SignatureHistory().limit, 65536);
+  const h = new SignatureHistory(3);
+  for (const s of ["a", "b", "c"]) h.add(s);
+  assert.throws(() => h.add("b"), DuplicateSignatureError);
+  h.add("d");
+  assert.equal(h.size, 3);
+  h.add("a"); // "a" was the oldest: evicted when "d" came
+  assert.throws(() => h.add("d"), DuplicateSignatureError);
+});
+
+test("signature_scheme hmac-sha512: requests signed with it are answered, signed with it", async () => {
+  const kernel = await SchemeKernel.start("hmac-sha512", "sha512-key");
+  try {
+    const info = await kernel.request("kernel_info_request", {});
+    assert.equal(info.content.implementation, "nnlab");
+    const run = await kernel.request("execute_request", { code: "6 * 7", silent: false });
+    assert.equal(run.content.status, "ok");
+  } finally {
+    await kernel.close();
+  }
+});
+
+test("an empty key means no signing, as in Jupyter", async () => {
+  const kernel = await SchemeKernel.start("hmac-sha256", "");
+  try {
+    assert.equal((await kernel.request("kernel_info_request", {})).content.status, "ok");
+  } finally {
+    await kernel.close();
+  }
+});
+
+test("an unknown signature_scheme: one clear line on stderr and exit code 1 at startup", async () => {
+  const kernel = await SchemeKernel.start("hmac-nosuchhash", "k");
+  assert.equal(await kernel.exited, 1);
+  assert.match(kernel.stderr, /signature_scheme "hmac-nosuchhash" is not supported: use hmac-<hash>/);
+  assert.equal(kernel.stderr.trim().split("\n").length, 1);
+  await kernel.close();
+});
