@@ -27,9 +27,11 @@ const LAYERS: [name: string, rank: number, matches: (file: string) => boolean][]
   ["lib/plot", 7, (f) => f.startsWith("lib/plot/")],
   ["lib/torch, lib/index", 8, (f) => f === "lib/torch" || f === "lib/index"],
   ["lib/train", 9, (f) => f.startsWith("lib/train/")],
-  ["kernel", 10, (f) => f.startsWith("kernel/") && !f.startsWith("kernel/notebook/")],
+  ["kernel", 10, (f) => f.startsWith("kernel/") && !f.startsWith("kernel/notebook/") && !f.startsWith("kernel/assign/") && f !== "kernel/cli"],
   ["kernel/notebook", 11, (f) => f.startsWith("kernel/notebook/")],
-  ["scripts", 12, (f) => f.startsWith("scripts/")],
+  ["kernel/assign", 12, (f) => f.startsWith("kernel/assign/")],
+  ["kernel/cli", 13, (f) => f === "kernel/cli"],
+  ["scripts", 14, (f) => f.startsWith("scripts/")],
 ];
 
 function layerOf(file: string): { name: string; rank: number } {

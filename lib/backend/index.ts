@@ -6,6 +6,7 @@ import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendRebuiltError, TorchError } from "../errors";
 import { guardTypedArrays, guardWasm, isWasmCrash } from "./memory";
 import { startNative } from "./native";
+import { beforeOp } from "./op-hook";
 import { quietly } from "./quiet";
 import { registerWasmKernels } from "./wasm/register";
 import { removeWasm, startWasm } from "./wasm-threads";
@@ -71,12 +72,14 @@ Object.defineProperty(engine, "backend", {
 });
 
 /**
- * Every op reaches a backend through the engine's runKernel. A wasm module that failed inside a
- * kernel (a trap, an abort) cannot be trusted afterwards (every later op failed with "unwind"):
- * the backend is thrown away and started anew, and the op's error says that its tensors are lost.
+ * Every op reaches a backend through the engine's runKernel: the op hook runs first (the kernel's
+ * interrupt check, see op-hook.ts). A wasm module that failed inside a kernel (a trap, an abort)
+ * cannot be trusted afterwards (every later op failed with "unwind"): the backend is thrown away
+ * and started anew, and the op's error says that its tensors are lost.
  */
 const runKernel = engine.runKernel.bind(engine);
 engine.runKernel = (...args: unknown[]): unknown => {
+  beforeOp();
   try {
     return current?.name === "wasm" && hasEmptyInput(args[1]) ? onCpu(() => runKernel(...args)) : runKernel(...args);
   } catch (e) {

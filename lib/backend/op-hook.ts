@@ -1,12 +1,9 @@
 /**
  * One call before every tensor operation: every op, the library's and tfjs's own, reaches the
- * backend through `engine.runKernel`, so a hook there runs between any two ops of a cell. The
- * kernel's runner sets it to its interrupt check, so that straight-line code (a chain of matmuls)
- * stops at the next op as PyTorch does. The hook may throw; the op then does not start.
+ * backend through `engine.runKernel`, whose one wrapper (lib/backend/index.ts) calls `beforeOp`.
+ * The kernel's runner sets the hook to its interrupt check, so that straight-line code (a chain of
+ * matmuls) stops at the next op as PyTorch does. The hook may throw; the op then does not start.
  */
-import * as tf from "@tensorflow/tfjs-core";
-
-type Engine = { runKernel: (...args: unknown[]) => unknown };
 let hook: (() => void) | undefined;
 
 /** Sets (or with undefined, removes) the function called before each op. */
@@ -14,9 +11,7 @@ export function setOpHook(fn: (() => void) | undefined): void {
   hook = fn;
 }
 
-const engine = tf.engine() as unknown as Engine;
-const runKernel = engine.runKernel;
-engine.runKernel = function (this: Engine, ...args: unknown[]): unknown {
+/** Runs the hook, if one is set (called by the engine's runKernel wrapper). */
+export function beforeOp(): void {
   hook?.();
-  return runKernel.apply(this, args);
-};
+}

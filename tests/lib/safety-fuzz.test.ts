@@ -126,7 +126,7 @@ test("fuzz: 1,840 random op calls against PyTorch's rules: 0 raw JS errors, 0 si
     }
   }
   torch.collectGarbage();
-  // The counts RELIABILITY.md quotes (tests/fixtures/RELIABILITY-lib.md).
+  // The counts RELIABILITY.md quotes (its Library section).
   console.log(`fuzz: ${rules.cases.length} cases; ${counts.agree} same shape and dtype; ${counts["clear error"]} clear errors where PyTorch raises ` +
     `(${counts["other error class"]} of another class); ${counts.refused} refused where PyTorch succeeds; ` +
     `${counts["raw JS error"]} raw JS errors; ${counts["silent mismatch"]} silent mismatches`);
