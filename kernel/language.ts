@@ -139,9 +139,46 @@ interface Running {
   escalation?: NodeJS.Timeout;
 }
 
+/**
+ * The runner sends each write to stdout/stderr at once (a blocking loop never lets a timer fire in
+ * its thread, so a buffer there would hold the last line until the next print); here, on the free
+ * main thread, consecutive writes of one stream go out as one message per `ms` at most. Any other
+ * output flushes the pending text first, so the order of outputs is kept.
+ */
+export class StreamMerger {
+  private pending?: WorkerEvent;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly send: (e: WorkerEvent) => void, private readonly ms = 50) {}
+
+  push(e: WorkerEvent): void {
+    if (e.event !== "stream") {
+      this.flush();
+      return this.send(e);
+    }
+    if (this.pending && (this.pending.id !== e.id || this.pending.name !== e.name)) this.flush();
+    if (this.pending) {
+      this.pending = { ...this.pending, text: String(this.pending.text) + String(e.text) };
+      return;
+    }
+    this.pending = e;
+    this.timer = setTimeout(() => this.flush(), this.ms);
+  }
+
+  /** Sends the pending text now (before a cell's reply, so its output comes first). */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) this.send(pending);
+  }
+}
+
 export class Language {
   /** The current generation; undefined after one that never started ended (the next request starts one). */
   private generation?: Workers;
+  private readonly output = new StreamMerger((e) => this.events.onOutput(e));
   /** Shared with the runner: Int32[0] is the request id to stop (see runner.ts). */
   private readonly interruptFlag = new Int32Array(new SharedArrayBuffer(4));
   /** Shared with the runner: the answer to its input request (see RunnerData). */
@@ -161,7 +198,7 @@ export class Language {
   /** A fresh generation of workers; when it ends unasked (exit, OOM, restart) the next one starts. */
   private start(): Workers {
     const data: RunnerData = { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer };
-    const workers = new Workers(data, (e) => this.events.onOutput(e), (w) => this.replace(w));
+    const workers = new Workers(data, (e) => this.output.push(e), (w) => this.replace(w));
     workers.ready.catch((e: Error) => { if (!workers.endReason) this.events.onPreloadFailed(e); });
     return workers;
   }
@@ -170,6 +207,7 @@ export class Language {
   private replace(ended: Workers): void {
     if (this.closed || ended !== this.generation) return;
     void ended.end(ended.endReason!);
+    this.output.flush();
     Atomics.store(this.interruptFlag, 0, 0);
     this.events.onRestart(ended.endReason!);
     this.generation = ended.started ? this.start() : undefined;
@@ -208,6 +246,7 @@ export class Language {
       const error = new KernelRestarted(w.endReason);
       return { status: "error", ename: error.name, evalue: error.message, traceback: [`${error.name}: ${error.message}`] };
     } finally {
+      this.output.flush();
       clearTimeout(running.escalation);
       if (this.running === running) this.running = undefined;
     }

@@ -97,39 +97,19 @@ function outputId(): number {
   return context.getStore()?.id ?? current?.id ?? lastId;
 }
 
-/** Coalesces writes: one stream message per 50 ms at most, flushed before any other output. */
-class StreamBuffer {
-  private text = "";
-  private key = "";
-  private since = 0;
-  private timer?: NodeJS.Timeout;
-
-  write(name: string, id: number, text: string): void {
-    const key = `${name}:${id}`;
-    if (key !== this.key) this.flush();
-    this.key = key;
-    if (this.text === "") this.since = Date.now();
-    this.text += text;
-    if (Date.now() - this.since >= 50) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), 50);
-  }
-
-  flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.text === "") return;
-    const [name, id] = this.key.split(":");
-    emit({ event: "stream", id: Number(id), name, text: this.text });
-    this.text = "";
-  }
+/**
+ * Each write goes to the kernel's main thread at once: a timer here could not fire while a cell's
+ * loop blocks this thread. The main thread merges them into messages (language.ts, StreamMerger).
+ */
+function writeStream(name: "stdout" | "stderr", id: number, text: string): void {
+  emit({ event: "stream", id, name, text });
 }
-const streams = new StreamBuffer();
 const decoder = new TextDecoder();
 
 function captureStream(name: "stdout" | "stderr"): void {
   const stream = process[name];
   stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    streams.write(name, outputId(), typeof chunk === "string" ? chunk : decoder.decode(chunk));
+    writeStream(name, outputId(), typeof chunk === "string" ? chunk : decoder.decode(chunk));
     const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
     callback?.();
     return true;
@@ -137,7 +117,6 @@ function captureStream(name: "stdout" | "stderr"): void {
 }
 
 function post(event: string, fields: Record<string, unknown>): void {
-  streams.flush();
   emit({ event, id: outputId(), ...fields });
 }
 
@@ -313,7 +292,6 @@ async function execute(req: ExecuteRequest): Promise<ExecuteOutcome> {
     const { name, message } = describe(e);
     return { status: "error", ename: name, evalue: message, traceback: traceback(e, cells, __filename, LIBRARY_CODE) };
   } finally {
-    streams.flush();
     if (current === run) current = undefined;
   }
 }
@@ -337,7 +315,7 @@ function settle(run: CellRun, body: () => unknown): Promise<unknown> {
 function reportStray(kind: string, error: unknown): void {
   const run = current;
   if (run) run.unhandled.push(error);
-  else streams.write("stderr", lastId, `${kind}: ${traceback(error, cells, __filename, LIBRARY_CODE).join("\n")}\n`);
+  else writeStream("stderr", lastId, `${kind}: ${traceback(error, cells, __filename, LIBRARY_CODE).join("\n")}\n`);
 }
 
 /**
@@ -358,7 +336,6 @@ function guardExit(): void {
   const exit = process.exit.bind(process);
   const kill = process.kill.bind(process);
   const end = (reason: string, code?: number): never => {
-    streams.flush();
     emit({ event: "exiting", reason });
     return exit(code);
   };
