@@ -14,8 +14,10 @@ export interface ConvolutionOptions {
   padding?: number;
   /** Step of the window, as nn.Conv2d's `stride`. Default 1. */
   stride?: number;
-  /** Tiles per row; default: the output's width. */
+  /** Tiles per row; default: the output's width (at most 3). */
   cols?: number;
+  /** Draw only the first `steps` window positions (row by row); default all. */
+  steps?: number;
   title?: string;
 }
 
@@ -93,16 +95,17 @@ export function convolution(input: TensorLike, kernel: TensorLike, options: Conv
   if (kh > x.length || kw > x[0]!.length) {
     throw new DisplayError(`the ${kh}×${kw} kernel is larger than the ${x.length}×${x[0]!.length} (padded) input; use a smaller kernel or more padding`);
   }
-  const steps = convolutionSteps(raw, k, padding, stride);
-  const outH = steps[steps.length - 1]!.row + 1, outW = steps[steps.length - 1]!.col + 1;
+  const all = convolutionSteps(raw, k, padding, stride);
+  const outH = all[all.length - 1]!.row + 1, outW = all[all.length - 1]!.col + 1;
+  const steps = all.slice(0, options.steps ?? all.length);
   const inW = x[0]!.length * CELL, inH = x.length * CELL;
   const tileW = inW + GAP * 2 + outW * CELL, tileH = Math.max(inH, outH * CELL) + CAPTION;
-  const cols = options.cols ?? outW;
+  const cols = options.cols ?? Math.min(outW, 3);
   const top = options.title ? 34 : 8;
   const width = 8 + cols * (tileW + GAP), height = top + Math.ceil(steps.length / cols) * (tileH + GAP);
   const parts: string[] = [];
   if (options.title) parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="18" font-weight="bold">${escapeHtml(options.title)}</text>`);
-  const value = new Map(steps.map((s) => [`${s.row},${s.col}`, s.value]));
+  const value = new Map(all.map((s) => [`${s.row},${s.col}`, s.value]));
   steps.forEach((step, i) => {
     const tx = 8 + (i % cols) * (tileW + GAP), ty = top + Math.floor(i / cols) * (tileH + GAP);
     const inWindow = (r: number, c: number) => r >= step.top && r < step.top + kh && c >= step.left && c < step.left + kw;
@@ -130,7 +133,8 @@ export function convolution(input: TensorLike, kernel: TensorLike, options: Conv
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
     `font-family="sans-serif" font-size="${FONT}">${parts.join("")}</svg>`;
   const text = `Convolution steps: ${x.length - 2 * padding}×${x[0]!.length - 2 * padding} input` + (padding ? ` (padding ${padding})` : "") +
-    `, ${kh}×${kw} kernel` + (stride > 1 ? `, stride ${stride}` : "") + `, ${outH}×${outW} output: ` +
-    Array.from({ length: outH }, (_, r) => steps.slice(r * outW, (r + 1) * outW).map((s) => format(s.value)).join(" ")).join(" / ");
+    `, ${kh}×${kw} kernel` + (stride > 1 ? `, stride ${stride}` : "") + `, ${outH}×${outW} output` +
+    (steps.length < all.length ? ` (first ${steps.length} steps drawn)` : "") + ": " +
+    Array.from({ length: outH }, (_, r) => all.slice(r * outW, (r + 1) * outW).map((s) => format(s.value)).join(" ")).join(" / ");
   return png(svgToPng(svg), text);
 }

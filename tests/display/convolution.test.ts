@@ -47,6 +47,12 @@ test("convolution(): one large tile per step, the window and the output cell it 
 test("convolution(): padding draws the zero ring grey and stride skips positions", () => {
   const padded = toBundle(convolution(input, kernel, { padding: 1 }));
   assert.match(String(padded.data["text/plain"]), /^Convolution steps: 5×5 input \(padding 1\), 3×3 kernel, 5×5 output: 91 168 224 215 127 \/ 114 211 295 262 149 \//);
+  // 25 steps, 3 tiles a row: 9 rows of tiles; the first 6 steps only: 2 rows.
+  const firstSix = toBundle(convolution(input, kernel, { padding: 1, steps: 6 }));
+  assert.match(String(firstSix.data["text/plain"]), /5×5 output \(first 6 steps drawn\): 91 168 224 215 127 \//);
+  const [all, six] = [padded, firstSix].map((b) => decodePng(b.data["image/png"] as string));
+  assert.equal(all.width, six.width);
+  assert.ok(all.height > 4 * six.height, `${all.height} vs ${six.height}`);
   const strided = toBundle(convolution(input, kernel, { stride: 2 }));
   assert.equal(strided.data["text/plain"], "Convolution steps: 5×5 input, 3×3 kernel, stride 2, 2×2 output: 211 262 / 251 169");
   assert.ok(decodePng(strided.data["image/png"] as string).width < decodePng(padded.data["image/png"] as string).width);
