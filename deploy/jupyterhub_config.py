@@ -45,7 +45,7 @@ if os.geteuid() == 0:
     c.Spawner.args.append("--allow-root")
 # Passed on to the servers and so to the kernels: where the kernelspec is (when not under
 # /usr/local or /usr), and nnlab's own settings (NNLAB_THREADS=1 suits a shared machine).
-c.Spawner.env_keep.extend(["JUPYTER_PATH", "NNLAB_THREADS", "NNLAB_BACKEND", "NNLAB_EPOCHS"])
+c.Spawner.env_keep.extend(["JUPYTER_PATH", "NNLAB_THREADS", "NNLAB_BACKEND", "NNLAB_QUICK"])
 
 # Real class, on a machine where every student has a unix account:
 #   c.JupyterHub.authenticator_class = "pam"            # their own passwords

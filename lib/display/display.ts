@@ -9,6 +9,7 @@ import { getDisplaySink, toBundle } from "./protocol";
 import { html, json, markdown, png, svg } from "./rich";
 import { featureMaps, image, imageGrid, kernelGrid } from "./pictures";
 import { plotly } from "./plotly";
+import { convolution } from "./convolution";
 
 /** What `display(...)` returns: the output's display_id, and `update`/`clear` to change that output in place. */
 export interface DisplayHandle {
@@ -46,7 +47,7 @@ function show(value: unknown, options: DisplayOptions = {}): DisplayHandle {
 }
 
 /**
- * Each shortcut builds the displayable with the same name (see rich.ts, pictures.ts, plotly.ts) and
+ * Each shortcut builds the displayable with the same name (see rich.ts, pictures.ts, convolution.ts, plotly.ts) and
  * displays it. `display.vegaLite` is added by lib/index.ts: Vega-Lite lives in lib/plot, a layer above.
  */
 export const shortcut = <A extends unknown[]>(make: (...args: A) => unknown) => (...args: A): DisplayHandle => show(make(...args));
@@ -61,6 +62,7 @@ export const display = Object.assign(show, {
   imageGrid: shortcut(imageGrid),
   kernels: shortcut(kernelGrid),
   featureMaps: shortcut(featureMaps),
+  convolution: shortcut(convolution),
   plotly: shortcut(plotly),
 });
 

@@ -45,7 +45,8 @@ function gridPng(tiles: readonly Tile[], layout: Layout): Buffer {
   const left = GAP + (layout.rowLabels ? 48 : 0);
   const top = GAP + (layout.title ? 22 : 0) + (layout.colLabels ? LINE + 2 : 0);
   const cellW = Math.max(w, lines ? 56 : 0) + GAP, cellH = h + lines * LINE + GAP;
-  const width = left + layout.cols * cellW, height = top + rows * cellH;
+  // A title wider than the tiles widens the picture (about 8 px a character at 15 px bold) rather than being cut.
+  const width = Math.max(left + layout.cols * cellW, (layout.title?.length ?? 0) * 8 + 2 * GAP), height = top + rows * cellH;
   const text = (x: number, y: number, s: string, extra = "") =>
     `<text x="${x}" y="${y}" ${extra}>${escapeHtml(s)}</text>`;
   const parts: string[] = [];

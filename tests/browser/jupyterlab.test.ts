@@ -83,7 +83,7 @@ test("JupyterLab: the CNN lecture runs from the Run menu and shows its charts, l
   if (!requireClient(t, hasCommand(LAB_JUPYTER, ["lab", "--version"]), `JupyterLab 4 in ${path.dirname(path.dirname(LAB_JUPYTER))} (made by .ci/run)`)) return;
   if (!requireClient(t, hasChromium(), "Chromium (apt: chromium)")) return;
   const { server, root } = await lab();
-  const probes = writeLectureWithProbes("10-2-cnn-mnist.ipynb", root, "lecture.ipynb");
+  const probes = writeLectureWithProbes("10-5-cnn-mnist.ipynb", root, "lecture.ipynb");
   const browser = await openBrowser();
   cleanups.push(() => browser.close());
   const { page } = browser;

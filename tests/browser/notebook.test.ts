@@ -38,7 +38,7 @@ test("classic Notebook: the convolution lecture runs from the Cell menu and show
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const root = path.join(dir, "notebooks");
   mkdirSync(root);
-  const probes = writeLectureWithProbes("10-1-convolution.ipynb", root, "lecture.ipynb");
+  const probes = writeLectureWithProbes("10-4-convolutional-layer.ipynb", root, "lecture.ipynb");
   const port = await freePort();
   const token = "nnlab-browser-test";
   const server = await startServer("jupyter", ["notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`,

@@ -72,3 +72,16 @@ test("featureMaps(): one tile per channel, each on its own range", () => {
     message: "featureMaps needs one input's activations shaped [C, H, W] or [1, C, H, W], got [2, 4, 12, 12]; for a batch pass one item, e.g. out[0]",
   });
 });
+
+test("kernelGrid(): a title wider than the kernels widens the picture instead of being cut off", () => {
+  const kernel = FakeTensor.of([1, 1, 3, 3], (i) => i + 1);
+  const title = "the slide's 3×3 kernel, 40 pixels a weight";
+  const plain = decodePng(toBundle(kernelGrid(kernel, { scale: 40 })).data["image/png"] as string);
+  const titled = decodePng(toBundle(kernelGrid(kernel, { scale: 40, title })).data["image/png"] as string);
+  assert.ok(plain.width < title.length * 8, `${plain.width}`);
+  assert.ok(titled.width >= title.length * 8, `${titled.width}`);
+  // The title's ink reaches beyond the kernel's 120 pixels.
+  let inkBeyond = 0;
+  for (let x = 130; x < titled.width; x++) for (let y = 0; y < 22; y++) if (pixel(titled, x, y)[0] < 128) inkBeyond++;
+  assert.ok(inkBeyond > 20, `${inkBeyond} dark title pixels right of the kernel`);
+});

