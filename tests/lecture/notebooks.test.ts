@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readNotebook, type Cell, type CodeCell, type Notebook } from "../../kernel/notebook/nbformat";
-import { runNotebookFile } from "../../kernel/notebook/execute";
+import { runNotebookFile } from "../../kernel/notebook/files";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const NOTEBOOKS = path.join(ROOT, "notebooks");
