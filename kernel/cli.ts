@@ -9,7 +9,8 @@ import { installKernelspec, DEFAULT_NAME, type InstallTarget } from "./kernelspe
 
 const USAGE = `usage:
   nnlab install [--user | --sys-prefix | --prefix DIR] [--name NAME]   write the Jupyter kernelspec (default: --user)
-  nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)`;
+  nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)
+  nnlab assign | grade ...                                              course assignments (either one alone prints its usage)`;
 
 function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: string }): InstallTarget {
   const chosen = [values.user, values["sys-prefix"], values.prefix !== undefined].filter(Boolean).length;
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
     await runKernel(positionals[0]);
     return;
   }
+  const assignment = (require("./assign/cli") as typeof import("./assign/cli")).COMMANDS[command ?? ""];
+  if (assignment) return assignment(rest);
   throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`, USAGE);
 }
 
