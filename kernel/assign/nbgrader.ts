@@ -16,6 +16,8 @@ export type NbgraderMetadata = {
   grade_id: string;
   points?: number;
   schema_version: 3;
+  /** The cell's own type, recorded by nbgrader's ComputeChecksums. */
+  cell_type?: string;
   checksum?: string;
 };
 

@@ -86,7 +86,8 @@ export function makeRelease(source: Notebook, assignment: string, notebookName: 
     const released = clearHiddenTests(full, m, where);
     const metadata = { ...cell.metadata, ...lockFlags(m) };
     if (m !== undefined) {
-      const nbgrader: NbgraderMetadata = { ...m, schema_version: 3, checksum: computeChecksum(cell.cell_type, released, m) };
+      // As nbgrader's ComputeChecksums writes it: the cell's type is recorded next to the checksum.
+      const nbgrader: NbgraderMetadata = { ...m, schema_version: 3, cell_type: cell.cell_type, checksum: computeChecksum(cell.cell_type, released, m) };
       metadata.nbgrader = nbgrader;
       specCells.push({ gradeId: m.grade_id, cellType: cell.cell_type, nbgrader, source: full, releaseSource: released });
     }
