@@ -41,11 +41,13 @@ export async function checkNotebook(file: string, timeoutMs = DEFAULT_GRADE_OPTI
   process.env[GRADING_ENV] = "1";
   const saved = statSync(file).mtime.toISOString();
   const result = await gradeSubmission(file, spec, { ...DEFAULT_GRADE_OPTIONS, timeoutMs });
-  const lines = result.tests.map((t) => `${ICON(t.status)} ${t.cell}: ${t.status}${t.message ? ` (${t.message})` : ""}`);
-  const passed = result.tests.filter((t) => t.status === "passed").length;
+  // Answers and tasks graded by hand are not tests.
+  const tests = result.tests.filter((t) => t.status !== "manual" && t.status !== "unanswered");
+  const lines = tests.map((t) => `${ICON(t.status)} ${t.cell}: ${t.status}${t.message ? ` (${t.message})` : ""}`);
+  const passed = tests.filter((t) => t.status === "passed").length;
   return [
     `checked ${path.basename(file)} as saved at ${saved} (save first to check your latest changes)`,
     ...lines,
-    passed === result.tests.length ? `all ${passed} public tests passed` : `${passed} of ${result.tests.length} public tests passed`,
+    passed === tests.length ? `all ${passed} public tests passed` : `${passed} of ${tests.length} public tests passed`,
   ];
 }

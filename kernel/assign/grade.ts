@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { parseNotebook, writeAtomic, type CodeCell, type Notebook } from "../notebook/nbformat";
 import { PROJECT_ROOT } from "../prelude";
 import { feedbackHtml } from "./feedback";
-import { isGrade, nbgraderOf } from "./nbgrader";
+import { isGrade, isTask, nbgraderOf } from "./nbgrader";
 import { restoreCells, type RestoreNote } from "./restore";
 import { scoreCell, type Score } from "./score";
 import { runForGrading, type SessionResult } from "./session";
@@ -54,7 +54,7 @@ export function studentOf(file: string, spec: AssignmentSpec): string {
 
 function scores(spec: AssignmentSpec, graded: Notebook, session: SessionResult | undefined, options: GradeOptions): TestResult[] {
   const cellOf = new Map(graded.cells.flatMap((c, i) => { const id = nbgraderOf(c)?.grade_id; return id === undefined ? [] : [[id, i] as const]; }));
-  return spec.cells.filter((s) => isGrade(s.nbgrader)).map((s) => {
+  return spec.cells.filter((s) => isGrade(s.nbgrader) || isTask(s.nbgrader)).map((s) => {
     const index = cellOf.get(s.gradeId);
     const cell = index === undefined ? undefined : graded.cells[index];
     const run = session?.runs.find((r) => r.index === index);

@@ -1,11 +1,11 @@
 /**
- * Points for a grade cell, by nbgrader's determine_grade (utils.py, 0.9) with TypeScript's traps
+ * Points for a grade cell (or a task), by nbgrader's determine_grade (utils.py, 0.9) with TypeScript's traps
  * removed: an error (or a timeout, or a crash) scores 0, otherwise the cell gets its points; but
  * output on stderr does not zero a cell, partial credit comes from a structured output
  * (GRADE_MIME) and a plain number as the last value is only a score with `numberIsScore`.
  */
 import type { Output } from "../notebook/nbformat";
-import { isGrade, isSolution, computeChecksum } from "./nbgrader";
+import { computeChecksum, isGrade, isSolution, isTask } from "./nbgrader";
 import type { CellRun } from "./session";
 import type { SpecCell } from "./spec";
 
@@ -66,7 +66,9 @@ export interface ScoreInput {
 export function scoreCell({ spec, answer, run, outputs, numberIsScore }: ScoreInput): Score {
   const max = Number(spec.nbgrader.points ?? 0);
   const reports = gradeReports(outputs);
-  if (!isGrade(spec.nbgrader)) throw new Error(`${spec.gradeId} is not a grade cell`);
+  // A task (nbgrader's "task" cell) is graded by hand; its points count towards the maximum.
+  if (isTask(spec.nbgrader)) return { points: null, max, status: "manual", message: "a task, graded by hand", reports };
+  if (!isGrade(spec.nbgrader)) throw new Error(`${spec.gradeId} is neither a grade cell nor a task`);
   if (isSolution(spec.nbgrader) || spec.cellType !== "code") {
     // A manually graded answer left as released scores 0 (nbgrader compares checksums).
     const unchanged = answer === null || computeChecksum(spec.cellType, answer, spec.nbgrader) === spec.nbgrader.checksum;
