@@ -84,7 +84,9 @@ def process_exit(nb):
 
 
 def stderr_noise(nb):
-    return answer(nb, forward='    console.error("forward", x.shape);\n    console.warn("deprecated? never mind");\n' + SOLUTION_FORWARD)
+    answer(nb, forward='    console.error("forward", x.shape);\n' + SOLUTION_FORWARD)
+    nb["cells"].insert(index_of(nb, "cnn") + 1, code('console.warn("debug: CNN defined");'))
+    return nb
 
 
 def tampered_test_cell(nb):
