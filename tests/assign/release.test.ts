@@ -1,7 +1,7 @@
 /**
  * Authoring without a kernel: nbgrader's checksums (against values nbgrader itself wrote), the
  * TypeScript markers and stub, the release and instructor files, restoring cells by grade_id and
- * nbgrader's scoring rules with the TypeScript traps removed.
+ * nbgrader's scoring rules with the TypeScript traps removed, and the grader's helpers.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,6 +15,8 @@ import { restoreCells } from "../../kernel/assign/restore";
 import { GRADE_MIME, numberAsScore, scoreCell } from "../../kernel/assign/score";
 import { readSpec, releasedSpec, type SpecCell } from "../../kernel/assign/spec";
 import { MarkerError } from "../../kernel/assign/errors";
+import { DEFAULT_GRADE_OPTIONS, gradeSubmission, gradesCsv, pool, studentOf } from "../../kernel/assign/grade";
+import { capOutputs } from "../../kernel/assign/session";
 
 const meta = (m: Partial<NbgraderMetadata> & { grade_id: string }): NbgraderMetadata =>
   ({ grade: false, solution: false, locked: false, schema_version: 3, ...m });
@@ -143,4 +145,35 @@ test("scoring: nbgrader's rules, but stderr never zeroes a cell and a number is 
   const manual = spec(2, { solution: true });
   assert.equal(scoreCell({ spec: manual, answer: CODE_STUB, run: ok, outputs: [], numberIsScore: false }).status, "unanswered");
   assert.deepEqual(scoreCell({ spec: manual, answer: "my answer", run: ok, outputs: [], numberIsScore: false }).points, null);
+});
+
+test("grading helpers: output is cut with a note, jobs never exceed N and keep order, CSV fields are quoted, students are named", async () => {
+  const cut = capOutputs([{ output_type: "stream", name: "stdout", text: "a".repeat(10) }, { output_type: "stream", name: "stderr", text: "b".repeat(10) }], 15);
+  assert.deepEqual(cut.map((o) => (o.output_type === "stream" ? o.text : "")), ["a".repeat(10), `${"b".repeat(5)}\n[output cut by the grader: 5 more characters]\n`]);
+  let running = 0;
+  let most = 0;
+  const order = await pool([30, 10, 20, 5, 1], 2, async (ms) => {
+    most = Math.max(most, ++running);
+    await new Promise((r) => setTimeout(r, ms));
+    running--;
+    return ms;
+  });
+  assert.deepEqual(order, [30, 10, 20, 5, 1]);
+  assert.equal(most, 2);
+  const { instructor } = makeRelease(SOURCE, "hw", "hw");
+  assert.equal(studentOf("/x/submitted/ada/hw.ipynb", instructor), "ada");
+  assert.equal(studentOf("/x/bob.ipynb", instructor), "bob");
+  const row = { student: 'o"neil, jr', file: "", seconds: 0, kernelStarts: 0, restored: [], tests: [{ cell: "t", points: 2 / 3 * 3, max: 3, status: "passed" as const, message: "", seconds: 0, seed: 0, hiddenMessages: [] }] };
+  assert.equal(gradesCsv([row], "hw"), 'student,assignment,cell,points,max\n"o""neil, jr",hw,t,2,3\n');
+});
+
+test("a submission that is not a notebook scores 0 on every test without starting a kernel", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "nnlab-unreadable-"));
+  const file = path.join(dir, "eve.ipynb");
+  writeFileSync(file, "{ not json");
+  const { instructor } = makeRelease(SOURCE, "hw", "hw");
+  const result = await gradeSubmission(file, instructor, DEFAULT_GRADE_OPTIONS);
+  assert.equal(result.kernelStarts, 0);
+  assert.deepEqual(result.tests.map((t) => [t.cell, t.points, t.status]), [["test_add", 0, "not run"], ["why", 0, "not run"]]);
+  assert.match(result.unreadable ?? "", /cannot be read/);
 });
