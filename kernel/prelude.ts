@@ -16,6 +16,10 @@ export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const KERNEL_API_MODULE = path.join(__dirname, "api");
 export const KERNEL_API_NAMES = ["input", "prompt"];
 
+/** The assignment API (kernel/assign/api.ts): grade() for test cells, check() for students. */
+export const ASSIGN_API_MODULE = path.join(__dirname, "assign", "api");
+export const ASSIGN_API_NAMES = ["grade", "check"];
+
 export interface PreludeBinding { module: string; names: string[] }
 
 /** Only names the library really exports are declared, so a missing export cannot break every cell. */
@@ -25,6 +29,7 @@ export function preludeBindings(libraryExports: readonly string[]): PreludeBindi
   return [
     { module: PRELUDE_MODULE, names: fromLibrary },
     { module: KERNEL_API_MODULE, names: KERNEL_API_NAMES.filter((n) => !available.has(n)) },
+    { module: ASSIGN_API_MODULE, names: ASSIGN_API_NAMES.filter((n) => !available.has(n)) },
   ].filter((b) => b.names.length > 0);
 }
 

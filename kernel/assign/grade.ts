@@ -1,0 +1,155 @@
+/**
+ * `nnlab grade`: every submission restored against the instructor file, run in its own fresh
+ * kernel (at most `jobs` at once, so students never share state), scored cell by cell; then
+ * grades.csv, results.json and one feedback page per student, all written atomically.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import * as path from "node:path";
+import { parseNotebook, writeAtomic, type CodeCell, type Notebook } from "../notebook/nbformat";
+import { PROJECT_ROOT } from "../prelude";
+import { feedbackHtml } from "./feedback";
+import { isGrade, isTask, nbgraderOf } from "./nbgrader";
+import { restoreCells, type RestoreNote } from "./restore";
+import { scoreCell, type Score } from "./score";
+import { runForGrading, type SessionResult } from "./session";
+import type { AssignmentSpec } from "./spec";
+
+export interface GradeOptions {
+  jobs: number;
+  timeoutMs: number;
+  seed: number;
+  numberIsScore: boolean;
+  maxOutputChars: number;
+}
+
+export const DEFAULT_GRADE_OPTIONS: GradeOptions = { jobs: 1, timeoutMs: 60_000, seed: 0, numberIsScore: false, maxOutputChars: 100_000 };
+
+export interface TestResult extends Omit<Score, "reports"> {
+  cell: string;
+  seconds: number;
+  seed: number;
+  /** Messages of the test's hidden parts, for the instructor only. */
+  hiddenMessages: string[];
+}
+
+export interface SubmissionResult {
+  student: string;
+  file: string;
+  seconds: number;
+  kernelStarts: number;
+  restored: RestoreNote[];
+  /** Why nothing could be run (a file that is not a notebook), if so. */
+  unreadable?: string;
+  tests: TestResult[];
+  /** The notebook as graded (tests restored, outputs in). */
+  graded?: Notebook;
+}
+
+/** `alice.ipynb` is alice's; `alice/10-1.ipynb` (the release notebook's own name) is too. */
+export function studentOf(file: string, spec: AssignmentSpec): string {
+  const name = path.basename(file, ".ipynb");
+  return name === spec.notebook ? path.basename(path.dirname(path.resolve(file))) : name;
+}
+
+function scores(spec: AssignmentSpec, graded: Notebook, session: SessionResult | undefined, options: GradeOptions): TestResult[] {
+  const cellOf = new Map(graded.cells.flatMap((c, i) => { const id = nbgraderOf(c)?.grade_id; return id === undefined ? [] : [[id, i] as const]; }));
+  return spec.cells.filter((s) => isGrade(s.nbgrader) || isTask(s.nbgrader)).map((s) => {
+    const index = cellOf.get(s.gradeId);
+    const cell = index === undefined ? undefined : graded.cells[index];
+    const run = session?.runs.find((r) => r.index === index);
+    const { reports, ...score } = scoreCell({
+      spec: s, answer: cell?.source ?? null, run, numberIsScore: options.numberIsScore,
+      outputs: cell?.cell_type === "code" ? (cell as CodeCell).outputs : [],
+    });
+    const hiddenMessages = reports.filter((r) => r.hidden === true && r.message).map((r) => String(r.message));
+    const publicMessage = reports.length > 0 ? reports.filter((r) => r.hidden !== true && r.message).map((r) => r.message).join("; ") : score.message;
+    return { cell: s.gradeId, ...score, message: publicMessage, hiddenMessages, seconds: run?.seconds ?? 0, seed: options.seed };
+  });
+}
+
+export async function gradeSubmission(file: string, spec: AssignmentSpec, options: GradeOptions): Promise<SubmissionResult> {
+  const started = performance.now();
+  const student = studentOf(file, spec);
+  let submission: Notebook;
+  try {
+    submission = parseNotebook(readFileSync(file, "utf8"), file);
+  } catch (e) {
+    const why = `the submission cannot be read: ${(e as Error).message}`;
+    const tests = scores(spec, { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [] }, undefined, options)
+      .map((t) => ({ ...t, points: 0, status: "not run" as const, message: why }));
+    return { student, file, seconds: (performance.now() - started) / 1000, kernelStarts: 0, restored: [], unreadable: why, tests };
+  }
+  const { notebook, notes } = restoreCells(submission, spec);
+  const session = await runForGrading(notebook, {
+    cwd: path.dirname(path.resolve(file)), timeoutMs: options.timeoutMs, seed: options.seed, maxOutputChars: options.maxOutputChars,
+  });
+  return {
+    student, file, seconds: (performance.now() - started) / 1000, kernelStarts: session.kernelStarts, restored: notes,
+    tests: scores(spec, session.notebook, session, options), graded: session.notebook,
+  };
+}
+
+/** Runs `work` over `items` with at most `jobs` running at once; results keep the items' order. */
+export async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  return results;
+}
+
+export function versions(): Record<string, string> {
+  const version = (file: string): string => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  return {
+    nnlab: version(path.join(PROJECT_ROOT, "package.json")),
+    "tfjs-core": version(require.resolve("@tensorflow/tfjs-core/package.json", { paths: [PROJECT_ROOT] })),
+    node: process.version,
+  };
+}
+
+/** CSV field: quoted when it holds a comma, a quote or a line break. */
+const csvField = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+/** Points as numbers print, without float noise: 2/3 of 3 points is 2. */
+const formatPoints = (x: number | null): string => (x === null ? "" : String(Math.round(x * 1e6) / 1e6));
+
+export function gradesCsv(results: readonly SubmissionResult[], assignment: string): string {
+  const rows = results.flatMap((r) => r.tests.map((t) => [r.student, assignment, t.cell, formatPoints(t.points), formatPoints(t.max)]));
+  return [["student", "assignment", "cell", "points", "max"], ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
+}
+
+export interface GradeRun {
+  results: SubmissionResult[];
+  seconds: number;
+  files: { csv: string; json: string; feedback: string[] };
+}
+
+/** Grades `files` and writes `<out>/grades.csv`, `<out>/results.json` and `<out>/feedback/<student>.html`. */
+export async function gradeAll(spec: AssignmentSpec, files: readonly string[], outDir: string, options: GradeOptions): Promise<GradeRun> {
+  const started = performance.now();
+  const results = await pool(files, options.jobs, (f) => gradeSubmission(f, spec, options));
+  const seconds = (performance.now() - started) / 1000;
+  const feedbackDir = path.join(outDir, "feedback");
+  mkdirSync(feedbackDir, { recursive: true });
+  const csv = path.join(outDir, "grades.csv");
+  const json = path.join(outDir, "results.json");
+  writeAtomic(csv, gradesCsv(results, spec.assignment));
+  const summary = {
+    assignment: spec.assignment, notebook: spec.notebook, versions: versions(), seconds,
+    options: { ...options, cores: availableParallelism() },
+    submissions: results.map(({ graded: _graded, ...r }) => r),
+  };
+  writeAtomic(json, `${JSON.stringify(summary, null, 1)}\n`);
+  const feedback: string[] = [];
+  for (const r of results) {
+    const page = path.join(feedbackDir, `${r.student}.html`);
+    writeAtomic(page, await feedbackHtml(r, spec));
+    feedback.push(page);
+  }
+  return { results, seconds, files: { csv, json, feedback } };
+}
