@@ -59,9 +59,10 @@ test("results.json records per test the status, message, duration and seed, and 
   assert.match(testOf("syntax-error", "test_params").message, /TypeScriptError|Cannot find name 'CNN'/);
 });
 
-test("a kernel that exits is restarted and grading goes on with the next cell", () => {
+test("a cell that calls process.exit() loses the notebook's variables, not the grading: the next cells run", () => {
   const s = submission("process-exit");
-  assert.equal(s.kernelStarts, 2);
+  // The kernel survives it and restarts its runner (RELIABILITY.md): no second kernel is needed.
+  assert.equal(s.kernelStarts, 1);
   assert.equal(testOf("process-exit", "test_shapes").status, "passed");
   assert.match(testOf("process-exit", "test_params").message, /CNN/);
 });
