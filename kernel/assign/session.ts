@@ -2,8 +2,8 @@
  * Runs every code cell of a notebook for grading, through the notebook executor (runNotebook):
  * `torch.manualSeed(seed)` before each cell (a silent request, so it adds no output and no execution
  * count), errors do not stop the run, a cell past the timeout is interrupted (and its kernel killed
- * if the interrupt is not obeyed), a kernel that dies (process.exit(), a crash) is restarted for the
- * next cell, and stream output is cut. Each cell's result is put in grading's terms.
+ * if the interrupt is not obeyed), a kernel that dies (a crash, a killed process) is restarted for
+ * the next cell, and stream output is cut. Each cell's result is put in grading's terms.
  */
 import { KernelDiedError } from "../errors";
 import type { KernelClient } from "../notebook/client";

@@ -73,7 +73,7 @@ export interface RunOptions {
   /** Records errors and timeouts and goes on with the next cell (nbconvert's --allow-errors). */
   allowErrors?: boolean;
   /**
-   * A kernel that died (a crash, process.exit(), a timed-out cell killed) is replaced by a fresh one
+   * A kernel that died (a crash, a killed process, a timed-out cell killed) is replaced by a fresh one
    * before the next cell, which runs in its empty state, instead of the run stopping there.
    */
   restartDeadKernel?: boolean;
