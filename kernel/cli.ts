@@ -3,7 +3,7 @@
  * `npx nnlab install [--user | --sys-prefix | --prefix DIR] [--name N]` writes the kernelspec;
  * `npx nnlab kernel CONNECTION_FILE` runs the kernel (what kernel.json tells Jupyter to start);
  * `npx nnlab run NOTEBOOK.ipynb…` executes notebooks headless (kernel/notebook/command.ts);
- * `npx nnlab assign | grade | check …` are course assignments (kernel/assign/cli.ts).
+ * `npx nnlab assign | grade | feedback | check …` are course assignments (kernel/assign/cli.ts).
  * Each command is one entry of COMMANDS, loaded only when used.
  */
 import { parseArgs } from "node:util";
@@ -15,7 +15,7 @@ const USAGE = `usage:
   nnlab kernel CONNECTION_FILE                                          run the kernel (started by Jupyter)
   nnlab run NOTEBOOK.ipynb... [--out DIR] [--html] [--inplace]          execute notebooks headless (nnlab run --help)
             [--timeout SECONDS] [--allow-errors]
-  nnlab assign | grade ...                                              course assignments (either one alone prints its usage)`;
+  nnlab assign | grade | feedback | check ...                           course assignments (any one alone prints its usage)`;
 
 function installTarget(values: { user?: boolean; "sys-prefix"?: boolean; prefix?: string }): InstallTarget {
   const chosen = [values.user, values["sys-prefix"], values.prefix !== undefined].filter(Boolean).length;
@@ -45,7 +45,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number | void>> = {
   install,
   kernel,
   run: (args) => (require("./notebook/command") as typeof import("./notebook/command")).runCommand(args),
-  ...Object.fromEntries(["assign", "grade", "check"].map((name) =>
+  ...Object.fromEntries(["assign", "grade", "feedback", "check"].map((name) =>
     [name, async (args: string[]) => (require("./assign/cli") as typeof import("./assign/cli")).COMMANDS[name]!(args)])),
 };
 

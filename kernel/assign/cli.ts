@@ -2,19 +2,25 @@
  * The assignment subcommands, dispatched from kernel/cli.ts:
  *   nnlab assign SOURCE.ipynb --out DIR [--assignment NAME]
  *   nnlab grade --assignment INSTRUCTOR.json SUBMISSION.ipynb... [--jobs N] [--timeout S] [--seed K] [--number-is-score] --out DIR
+ *   nnlab feedback --assignment INSTRUCTOR.json --grades DIR [--out DIR]
+ *   nnlab check NOTEBOOK.ipynb [--timeout S]
  */
 import { parseArgs } from "node:util";
 import { UsageError } from "../errors";
 import { checkNotebook, GRADING_ENV } from "./check";
+import { writeFeedback } from "./feedback";
 import { DEFAULT_GRADE_OPTIONS, gradeAll } from "./grade";
 import { writeRelease } from "./release";
 import { readSpec } from "./spec";
+import { gradesPaths, readGraded } from "./store";
 
 export const USAGE = `usage:
   nnlab assign SOURCE.ipynb --out DIR [--assignment NAME]
       writes DIR/student/NAME.ipynb (hand out) and DIR/instructor/NAME.json (keep: hidden tests inside)
   nnlab grade --assignment INSTRUCTOR.json SUBMISSION.ipynb... --out DIR [--jobs N] [--timeout SECONDS] [--seed K] [--number-is-score]
-      writes DIR/grades.csv, DIR/results.json and DIR/feedback/STUDENT.html
+      writes DIR/grades.csv, DIR/results.json, DIR/graded/STUDENT.ipynb and DIR/feedback/STUDENT.html
+  nnlab feedback --assignment INSTRUCTOR.json --grades DIR [--out PAGES_DIR]
+      rewrites the feedback pages (default DIR/feedback/STUDENT.html) from what grade saved in DIR, e.g. after editing points in DIR/results.json
   nnlab check NOTEBOOK.ipynb [--timeout SECONDS]
       runs the public tests of a released notebook and prints which pass (what check() in a cell does)`;
 
@@ -62,6 +68,17 @@ async function grade(args: string[]): Promise<void> {
   console.log(`graded ${run.results.length} submissions in ${run.seconds.toFixed(1)} s; ${run.files.csv}, ${run.files.json}`);
 }
 
+async function feedback(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { assignment: { type: "string" }, grades: { type: "string" }, out: { type: "string" } } });
+  if (values.assignment === undefined || values.grades === undefined) {
+    throw new UsageError("nnlab feedback needs --assignment INSTRUCTOR.json and --grades DIR (the folder nnlab grade --out wrote)", USAGE);
+  }
+  const spec = readSpec(values.assignment);
+  const dir = values.out ?? gradesPaths(values.grades).feedback;
+  const pages = await writeFeedback(readGraded(values.grades, spec), spec, dir);
+  console.log(`wrote ${pages.length} feedback pages in ${dir}`);
+}
+
 async function check(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { timeout: { type: "string" } } });
   if (positionals.length !== 1) throw new UsageError("nnlab check needs one NOTEBOOK.ipynb", USAGE);
@@ -70,4 +87,4 @@ async function check(args: string[]): Promise<void> {
 }
 
 /** Subcommand name -> handler (its arguments after the name). */
-export const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { assign, grade, check };
+export const COMMANDS: Record<string, (args: string[]) => void | Promise<void>> = { assign, grade, feedback, check };

@@ -1,13 +1,16 @@
 /**
  * A student's feedback page: the graded notebook as an offline HTML page (kernel/notebook/html.ts),
  * with each test's result under it. Hidden test code never appears: test cells show the released
- * source, and the outputs and error messages of cells that contain hidden tests are withheld
- * (only pass/fail, points and the messages a test marked as public are shown).
+ * source, and the outputs and error messages of cells that contain hidden tests are withheld (only
+ * pass/fail, points and the messages a test marked as public are shown). Answer cells show the
+ * student's code and outputs as they ran.
  */
+import { mkdirSync } from "node:fs";
+import * as path from "node:path";
 import { escapeHtml } from "../../lib/display/rich";
 import { renderHtml } from "../notebook/html";
-import type { Cell, Notebook } from "../notebook/nbformat";
-import { nbgraderOf } from "./nbgrader";
+import { writeAtomic, type Cell, type Notebook } from "../notebook/nbformat";
+import { isSolution, nbgraderOf } from "./nbgrader";
 import type { SubmissionResult, TestResult } from "./grade";
 import type { AssignmentSpec, SpecCell } from "./spec";
 
@@ -31,6 +34,8 @@ function feedbackCells(graded: Notebook, spec: AssignmentSpec, tests: readonly T
     const s = specOf.get(nbgraderOf(cell)?.grade_id ?? "");
     const test = tests.find((t) => t.cell === s?.gradeId);
     if (s === undefined || test === undefined) return [cell];
+    // An answer is the student's own code, shown as run; tests show their released source.
+    if (isSolution(s.nbgrader)) return [cell, resultCell(test, false)];
     const hasHidden = s.source !== s.releaseSource;
     const shown = cell.cell_type === "code"
       ? { ...cell, source: s.releaseSource, outputs: hasHidden ? [] : cell.outputs }
@@ -52,4 +57,16 @@ export async function feedbackHtml(result: SubmissionResult, spec: AssignmentSpe
   const body = result.graded ? feedbackCells(result.graded, spec, result.tests) : [];
   const nb: Notebook = { nbformat: 4, nbformat_minor: 5, metadata: {}, cells: [markdown(summary), ...body] };
   return renderHtml(nb, `${spec.assignment}: ${result.student}`);
+}
+
+/** Writes `<dir>/<student>.html` for each submission; returns the pages' paths. */
+export async function writeFeedback(results: readonly SubmissionResult[], spec: AssignmentSpec, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const pages: string[] = [];
+  for (const r of results) {
+    const page = path.join(dir, `${r.student}.html`);
+    writeAtomic(page, await feedbackHtml(r, spec));
+    pages.push(page);
+  }
+  return pages;
 }

@@ -1,18 +1,20 @@
 /**
  * `nnlab grade`: every submission restored against the instructor file, run in its own fresh
  * kernel (at most `jobs` at once, so students never share state), scored cell by cell; then
- * grades.csv, results.json and one feedback page per student, all written atomically.
+ * grades.csv, results.json, the graded notebooks and one feedback page per student, all written
+ * atomically (the folder's layout: kernel/assign/store.ts).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { parseNotebook, writeAtomic, type CodeCell, type Notebook } from "../notebook/nbformat";
 import { PROJECT_ROOT } from "../prelude";
-import { feedbackHtml } from "./feedback";
+import { writeFeedback } from "./feedback";
 import { isGrade, isTask, nbgraderOf } from "./nbgrader";
 import { restoreCells, type RestoreNote } from "./restore";
 import { scoreCell, type Score } from "./score";
 import { runForGrading, type SessionResult } from "./session";
+import { gradesPaths, saveGraded } from "./store";
 import type { AssignmentSpec } from "./spec";
 
 export interface GradeOptions {
@@ -129,15 +131,13 @@ export interface GradeRun {
   files: { csv: string; json: string; feedback: string[] };
 }
 
-/** Grades `files` and writes `<out>/grades.csv`, `<out>/results.json` and `<out>/feedback/<student>.html`. */
+/** Grades `files` and writes `<out>/grades.csv`, `<out>/results.json`, `<out>/graded/<student>.ipynb` and `<out>/feedback/<student>.html`. */
 export async function gradeAll(spec: AssignmentSpec, files: readonly string[], outDir: string, options: GradeOptions): Promise<GradeRun> {
   const started = performance.now();
   const results = await pool(files, options.jobs, (f) => gradeSubmission(f, spec, options));
   const seconds = (performance.now() - started) / 1000;
-  const feedbackDir = path.join(outDir, "feedback");
-  mkdirSync(feedbackDir, { recursive: true });
-  const csv = path.join(outDir, "grades.csv");
-  const json = path.join(outDir, "results.json");
+  const { csv, json, feedback: feedbackDir } = gradesPaths(outDir);
+  mkdirSync(outDir, { recursive: true });
   writeAtomic(csv, gradesCsv(results, spec.assignment));
   const summary = {
     assignment: spec.assignment, notebook: spec.notebook, versions: versions(), seconds,
@@ -145,11 +145,7 @@ export async function gradeAll(spec: AssignmentSpec, files: readonly string[], o
     submissions: results.map(({ graded: _graded, ...r }) => r),
   };
   writeAtomic(json, `${JSON.stringify(summary, null, 1)}\n`);
-  const feedback: string[] = [];
-  for (const r of results) {
-    const page = path.join(feedbackDir, `${r.student}.html`);
-    writeAtomic(page, await feedbackHtml(r, spec));
-    feedback.push(page);
-  }
+  saveGraded(outDir, results);
+  const feedback = await writeFeedback(results, spec, feedbackDir);
   return { results, seconds, files: { csv, json, feedback } };
 }

@@ -1,13 +1,14 @@
 /**
- * Runs every code cell of a notebook for grading: `torch.manualSeed(seed)` before each cell (a
- * silent request, so it adds no output and no execution count), errors do not stop the run, a cell
- * past the timeout is interrupted (and its kernel replaced if the interrupt is not obeyed), and a
- * kernel that dies (process.exit(), a crash) is restarted for the next cell.
+ * Runs every code cell of a notebook for grading, through the notebook executor (runNotebook):
+ * `torch.manualSeed(seed)` before each cell (a silent request, so it adds no output and no execution
+ * count), errors do not stop the run, a cell past the timeout is interrupted (and its kernel killed
+ * if the interrupt is not obeyed), a kernel that dies (a crash, a killed process) is restarted for
+ * the next cell, and stream output is cut. Each cell's result is put in grading's terms.
  */
 import { KernelDiedError } from "../errors";
-import { KernelClient, type Execution } from "../notebook/client";
-import type { CodeCell, Notebook, Output } from "../notebook/nbformat";
-import { OutputCollector } from "../notebook/outputs";
+import type { KernelClient } from "../notebook/client";
+import { runNotebook, type CellResult } from "../notebook/execute";
+import type { Notebook, Output } from "../notebook/nbformat";
 
 export type CellStatus = "ok" | "error" | "timeout" | "crashed";
 
@@ -54,65 +55,28 @@ export function capOutputs(outputs: Output[], max: number): Output[] {
   });
 }
 
-/** One cell: a timer interrupts it, and kills the kernel if the interrupt is not obeyed. */
-async function executeWithTimeout(kernel: KernelClient, code: string, timeoutMs: number): Promise<Execution & { timedOut: boolean }> {
-  let timedOut = false;
-  let killer: NodeJS.Timeout | undefined;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void kernel.request("control", "interrupt_request", {}).catch(() => undefined);
-    killer = setTimeout(() => kernel.proc.kill("SIGKILL"), INTERRUPT_GRACE_MS);
-  }, timeoutMs);
+/** Seeds the kernel's generator without output; a kernel that has just died is found dead by the cell itself. */
+async function seedKernel(kernel: KernelClient, seed: number): Promise<void> {
   try {
-    const execution = await kernel.whileAlive(kernel.execute(code, { stop_on_error: false }));
-    return { ...execution, timedOut };
+    await kernel.whileAlive(kernel.execute(`torch.manualSeed(${seed});`, { silent: true, store_history: false }));
   } catch (e) {
-    if (timedOut && e instanceof KernelDiedError) return { reply: kernel.message("execute_reply", { status: "error" }), outputs: [], timedOut };
-    throw e;
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(killer);
+    if (!(e instanceof KernelDiedError)) throw e;
   }
 }
 
-function statusOf(execution: Execution & { timedOut: boolean }, timeoutMs: number): Pick<CellRun, "status" | "message"> {
-  if (execution.timedOut) return { status: "timeout", message: `the cell ran longer than the ${timeoutMs / 1000} s timeout and was stopped` };
-  const c = execution.reply.content;
-  return c.status === "ok" ? { status: "ok" } : { status: "error", message: `${String(c.ename)}: ${String(c.evalue)}` };
+function cellRun(cell: CellResult, timeoutMs: number): CellRun {
+  const run = { index: cell.cellIndex, seconds: cell.seconds };
+  if (cell.timedOut) return { ...run, status: "timeout", message: `the cell ran longer than the ${timeoutMs / 1000} s timeout and was stopped` };
+  if (cell.status === "died") return { ...run, status: "crashed", message: `${cell.error!.evalue}; it was restarted for the next cell` };
+  if (cell.error) return { ...run, status: "error", message: `${cell.error.ename}: ${cell.error.evalue}` };
+  return { ...run, status: "ok" };
 }
 
 export async function runForGrading(source: Notebook, options: SessionOptions): Promise<SessionResult> {
-  const notebook: Notebook = { ...source, cells: source.cells.map((c) => (c.cell_type === "code" ? { ...c, outputs: [], execution_count: null } : c)) };
-  const collector = new OutputCollector();
-  const runs: CellRun[] = [];
-  const start = () => KernelClient.start(options.cwd, undefined, "temp");
-  let kernel = await start();
-  let kernelStarts = 1;
-  try {
-    for (const [index, cell] of notebook.cells.entries()) {
-      if (cell.cell_type !== "code" || cell.source.trim() === "") continue;
-      const started = performance.now();
-      const seconds = () => (performance.now() - started) / 1000;
-      try {
-        if (kernel.proc.exitCode !== null || kernel.proc.signalCode !== null) {
-          await kernel.close();
-          kernel = await start();
-          kernelStarts++;
-        }
-        await kernel.whileAlive(kernel.execute(`torch.manualSeed(${options.seed});`, { silent: true, store_history: false }));
-        const execution = await executeWithTimeout(kernel, cell.source, options.timeoutMs);
-        const count = execution.reply.content.execution_count;
-        (cell as CodeCell).execution_count = typeof count === "number" ? count : null;
-        (cell as CodeCell).outputs = capOutputs(collector.cell(execution.outputs), options.maxOutputChars);
-        runs.push({ index, ...statusOf(execution, options.timeoutMs), seconds: seconds() });
-      } catch (e) {
-        if (!(e instanceof KernelDiedError)) throw e;
-        const died = /exited \(([^)]*)\)/.exec(e.message)?.[1] ?? "unknown";
-        runs.push({ index, status: "crashed", message: `the kernel died while running this cell (${died}); it was restarted for the next cell`, seconds: seconds() });
-      }
-    }
-  } finally {
-    await kernel.close();
-  }
-  return { notebook, runs, kernelStarts };
+  const run = await runNotebook(source, {
+    cwd: options.cwd, cellTimeoutMs: options.timeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS, allowErrors: true, restartDeadKernel: true,
+    beforeCell: (_cell, _index, kernel) => seedKernel(kernel, options.seed),
+    afterCell: (cell) => { cell.outputs = capOutputs(cell.outputs, options.maxOutputChars); },
+  });
+  return { notebook: run.notebook, runs: run.cells.map((c) => cellRun(c, options.timeoutMs)), kernelStarts: run.kernelStarts };
 }

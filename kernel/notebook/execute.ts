@@ -7,7 +7,8 @@
  *   run.notebook  the executed copy (the input is left as it was)
  *   run.cells     one CellResult per code cell sent to the kernel, in order
  *   run.failure   why the run failed, or undefined: the first unexpected cell error or timeout (the run
- *                 stops there unless allowErrors), or the kernel died (the run always stops there)
+ *                 stops there unless allowErrors), or the kernel died (the run stops there unless
+ *                 restartDeadKernel, and then it is a failure only as an error is)
  *
  * nbconvert's rules: blank cells are not sent; an error in a cell tagged `raises-exception` is
  * expected (recorded, the run goes on, no failure); `allowErrors` records every error and goes on.
@@ -37,6 +38,8 @@ export interface CellResult {
   executionCount: number | null;
   /** "died": the kernel process ended while the cell ran. */
   status: "ok" | "error" | "timeout" | "died";
+  /** The cell ran past its timeout: status "timeout", or "died" when it ignored the interrupt and the kernel was killed. */
+  timedOut: boolean;
   error?: CellError;
   /** The error was expected: the cell is tagged `raises-exception`. */
   expected: boolean;
@@ -56,6 +59,8 @@ export interface RunResult {
   cellsRun: number;
   seconds: number;
   failure?: CellFailure;
+  /** Kernel processes started: 1, and one more per restart (restartDeadKernel). */
+  kernelStarts: number;
 }
 
 export interface RunOptions {
@@ -67,8 +72,16 @@ export interface RunOptions {
   interruptGraceMs?: number;
   /** Records errors and timeouts and goes on with the next cell (nbconvert's --allow-errors). */
   allowErrors?: boolean;
-  /** Called before a code cell is sent; may change `cell.source` (the executed copy's); "skip" leaves it unrun. */
-  beforeCell?(cell: CodeCell, cellIndex: number): void | "skip" | Promise<void | "skip">;
+  /**
+   * A kernel that died (a crash, a killed process, a timed-out cell killed) is replaced by a fresh one
+   * before the next cell, which runs in its empty state, instead of the run stopping there.
+   */
+  restartDeadKernel?: boolean;
+  /**
+   * Called before a code cell is sent, with the kernel that will run it (for silent requests of its
+   * own); may change `cell.source` (the executed copy's); "skip" leaves it unrun.
+   */
+  beforeCell?(cell: CodeCell, cellIndex: number, kernel: KernelClient): void | "skip" | Promise<void | "skip">;
   /** Called after a code cell ran, its outputs stored in `cell`. */
   afterCell?(cell: CodeCell, cellIndex: number, result: CellResult): void | Promise<void>;
 }
@@ -89,6 +102,8 @@ function resetCodeCells(nb: Notebook): Notebook {
 }
 
 interface Executed { reply?: Message; messages: Message[]; timedOut: boolean; died?: string }
+
+const exited = (kernel: KernelClient): boolean => kernel.proc.exitCode !== null || kernel.proc.signalCode !== null;
 
 const describeExit = (kernel: KernelClient): string =>
   kernel.proc.signalCode ? `was killed by ${kernel.proc.signalCode}` : `exited with code ${kernel.proc.exitCode}`;
@@ -146,14 +161,21 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
   const started = performance.now();
   const notebook = resetCodeCells(source);
   const collector = new OutputCollector();
-  const kernel = await KernelClient.start(options.cwd, undefined, "temp");
+  const start = () => KernelClient.start(options.cwd, undefined, "temp");
+  let kernel = await start();
+  let kernelStarts = 1;
   const cells: CellResult[] = [];
   let failure: CellFailure | undefined;
   try {
     for (const [cellIndex, cell] of notebook.cells.entries()) {
       // Like nbclient: blank cells are not sent to the kernel.
       if (cell.cell_type !== "code" || cell.source.trim() === "") continue;
-      if (await options.beforeCell?.(cell, cellIndex) === "skip") continue;
+      if (options.restartDeadKernel && exited(kernel)) {
+        await kernel.close();
+        kernel = await start();
+        kernelStarts++;
+      }
+      if (await options.beforeCell?.(cell, cellIndex, kernel) === "skip") continue;
       const expected = hasTag(cell, "raises-exception");
       const cellStarted = performance.now();
       const timeoutMs = typeof options.cellTimeoutMs === "function" ? options.cellTimeoutMs(cell, cellIndex) : options.cellTimeoutMs;
@@ -163,12 +185,12 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
       cell.outputs = collector.cell(executed.messages);
       if (executed.died !== undefined) cell.outputs.push({ output_type: "error", ...error! });
       const result: CellResult = {
-        cellIndex, executionCount: cell.execution_count, status: statusOf(executed, error), error, expected,
+        cellIndex, executionCount: cell.execution_count, status: statusOf(executed, error), timedOut: executed.timedOut, error, expected,
         seconds: (performance.now() - cellStarted) / 1000,
       };
       cells.push(result);
       await options.afterCell?.(cell, cellIndex, result);
-      if (error && (result.status === "died" || !(expected || options.allowErrors))) {
+      if (error && (result.status === "died" && !options.restartDeadKernel || !(expected || options.allowErrors))) {
         failure = { cellIndex, executionCount: cell.execution_count, reason: result.status as CellFailure["reason"], ...error };
         break;
       }
@@ -180,5 +202,5 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
     const mark = { cell: failure.cellIndex, reason: failure.reason, message: `${failure.ename}: ${failure.evalue}` };
     notebook.metadata.nnlab = { ...notebook.metadata.nnlab as object, failure: mark } as MetadataValue;
   }
-  return { notebook, cells, cellsRun: cells.length, seconds: (performance.now() - started) / 1000, failure };
+  return { notebook, cells, cellsRun: cells.length, seconds: (performance.now() - started) / 1000, failure, kernelStarts };
 }

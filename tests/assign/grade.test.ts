@@ -59,9 +59,9 @@ test("results.json records per test the status, message, duration and seed, and 
   assert.match(testOf("syntax-error", "test_params").message, /TypeScriptError|Cannot find name 'CNN'/);
 });
 
-test("a cell that calls process.exit() loses the notebook's variables, not the grading: the next cells run", () => {
+// A kernel killed under a cell is restarted for the next one: tests/assign/session.test.ts.
+test("process.exit() in a cell ends only the kernel's runner (variables are lost) and grading goes on with the next cell", () => {
   const s = submission("process-exit");
-  // The kernel survives it and restarts its runner (RELIABILITY.md): no second kernel is needed.
   assert.equal(s.kernelStarts, 1);
   assert.equal(testOf("process-exit", "test_shapes").status, "passed");
   assert.match(testOf("process-exit", "test_params").message, /CNN/);
@@ -85,4 +85,12 @@ test("feedback pages show pass/fail without hidden test code; stderr is shown bu
   assert.ok(!feedback("correct").includes('class="stream stderr"'), "the kernel and the library print nothing on stderr");
   assert.ok(feedback("stderr-noise").includes('class="stream stderr"'));
   assert.ok(feedback("huge-output").includes("[output cut by the grader:"));
+});
+
+test("grade saves the graded notebooks, and nnlab feedback rewrites the same pages from them and results.json", async () => {
+  const pages = readdirSync(path.join(grades, "feedback")).sort();
+  assert.deepEqual(readdirSync(path.join(grades, "graded")).sort(), pages.map((f) => f.replace(/\.html$/, ".ipynb")));
+  const again = path.join(dir, "pages");
+  await run(process.execPath, [CLI, "feedback", "--assignment", path.join(dir, "release", "instructor", "cnn.json"), "--grades", grades, "--out", again]);
+  for (const f of pages) assert.equal(readFileSync(path.join(again, f), "utf8"), readFileSync(path.join(grades, "feedback", f), "utf8"), f);
 });

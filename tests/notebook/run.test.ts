@@ -114,7 +114,7 @@ test("nnlab run --allow-errors records every error, runs every cell and exits 0,
 
 test("a killed kernel: the partial notebook is written and marked failed, one line names the file and the reason, the next notebook runs, exit 1", async () => {
   const dir = folderWith({
-    "killed.ipynb": notebook(code("console.log('before the kill')"), code("process.kill(process.pid, 'SIGKILL');"), code("console.log('never')")),
+    "killed.ipynb": notebook(code("console.log('before the kill')"), code("import { execSync } from 'node:child_process';\nexecSync('kill -9 ' + process.pid);  // from outside: process.kill in a cell only restarts the runner"), code("console.log('never')")),
     "next.ipynb": notebook(code("console.log('next ran')")),
   });
   const ran = await nnlabRun(dir, "killed.ipynb", "next.ipynb");
