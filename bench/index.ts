@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { targetLines } from "./targets";
 
 /** Benchmark modules in bench/, in the order they run. */
-const SUITES = ["step", "backend", "training", "kernel", "live", "plot"];
+const SUITES = ["step", "backend", "training", "kernel", "live", "plot", "assign"];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

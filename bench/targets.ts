@@ -61,6 +61,7 @@ const TARGETS: Target[] = [
   { what: "live chart: first point after the chart shows", unit: " ms", measure: figure("live", "live.chart_first_point_ms", 1000) },
   { what: "live chart: longest wait between redraws", unit: " ms", measure: figure("live", "live.chart_longest_redraw_gap_ms", 2000) },
   { what: "live chart: share of the loop spent drawing", unit: " %", measure: figure("live", "live.chart_draw_share_percent", 3) },
+  { what: "grading 40 submissions, --jobs 2 / --jobs 1", unit: "x", measure: figure("assign", "ratio", 0.6) },
 ];
 
 /** One line per measured target: ✔ or ✘, the figure and the limit. */
