@@ -33,7 +33,8 @@ c.Authenticator.allowed_users = {line.strip() for line in class_list.read_text()
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = os.environ["NNLAB_CLASS_PASSWORD"]
 
-# Each student's server: the classic Notebook from Debian, in $HOME = /tmp/<login> by default.
+# Each student's server: the classic Notebook from Debian, in a temporary home folder per student
+# (the simple spawner's default; set c.Spawner.notebook_dir to choose another).
 c.JupyterHub.spawner_class = "simple"
 c.Spawner.environment = {"JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp"}
 c.Spawner.default_url = "/tree"
