@@ -6,10 +6,14 @@
  * - "nnlab" (and the project's packages) resolvable from any notebook folder.
  */
 import { existsSync } from "node:fs";
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { serve } from "./rpc";
 import { PROJECT_ROOT } from "./prelude";
 import { EXPORT_FUNCTION, TICK_FUNCTION, type CellMaps } from "./cells";
+import { requireWithCodeCache, type CachedModule } from "./code-cache";
+import { lightBuilderFactory } from "./program";
+import { LITE_GLOBALS, LITE_GLOBALS_FILE } from "./lite-globals";
 import { constructorLines, habitDiagnostics, inspectPositions, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
@@ -55,17 +59,60 @@ const stage2Maps = new Map<string, CellMaps>();
 /** tslab's watch host and its latest program (for the checks and help in assist.ts). */
 let watchHost: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.BuilderProgram> | undefined;
 let builder: TS.BuilderProgram | undefined;
+/** TypeScript's module, loaded with V8's code cache (saved once the first cells have warmed it up). */
+let typescriptModule: CachedModule | undefined;
+/** Whether the program has Node's declarations (@types/node) or only lite-globals.ts's; see loadNodeTypes. */
+let nodeTypes = false;
+const LITE_GLOBALS_PATH = path.join(process.cwd(), LITE_GLOBALS_FILE).split(path.sep).join("/");
 const ts = loadTypeScriptWithSourceMaps();
 forwardPackageLookups(ts.sys, process.cwd(), PROJECT_ROOT);
+serveFromMemory(ts.sys, LITE_GLOBALS_PATH, LITE_GLOBALS);
 const tslab = require("tslab/dist/converter.js") as TslabConverterModule;
 const { printQuickInfo } = require("tslab/dist/inspect.js") as { printQuickInfo(info: QuickInfo): string };
-const converter = tslab.createConverter({ isJS: false });
+let converter = createConverter();
 let declarations = "";
-const tslabAfterProgramCreate = watchHost!.afterProgramCreate!;
-watchHost!.afterProgramCreate = (b) => { builder = b; tslabAfterProgramCreate(b); };
 /** tslab's cell file and the line it puts before the cell's text (converter.js). */
 const CELL_FILE = path.join(process.cwd(), "__tslab__.ts").split(path.sep).join("/");
 const CELL_PREFIX = `export {};${ts.sys.newLine}`.length;
+
+/** tslab's converter, with the kernel's hook on its program (see `builder`). */
+function createConverter(): Converter {
+  const created = tslab.createConverter({ isJS: false });
+  const tslabAfterProgramCreate = watchHost!.afterProgramCreate!;
+  watchHost!.afterProgramCreate = (b) => { builder = b; tslabAfterProgramCreate(b); };
+  return created;
+}
+
+/**
+ * Node's globals and modules a cell can name; the first cell that names one (or does not compile
+ * without Node's declarations) loads them.
+ */
+const NODE_NAMES = /\b(?:process|require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly)\b/;
+const NODE_MODULES = new Set(builtinModules);
+const IMPORTED = /(?:from|import|require\s*\()\s*["']([^"']+)["']/g;
+
+function namesNode(code: string): boolean {
+  return NODE_NAMES.test(code) || [...code.matchAll(IMPORTED)].some((m) => NODE_MODULES.has(m[1]!.replace(/^node:/, "").split("/")[0]!));
+}
+
+/**
+ * Loads Node's declarations: a new converter over the same committed declarations, its program
+ * with @types/node instead of lite-globals.ts. Once per kernel, ~1 s.
+ */
+function loadNodeTypes(): void {
+  if (nodeTypes) return;
+  nodeTypes = true;
+  converter.close();
+  converter = createConverter();
+}
+
+/** A file only the type checker sees: `text` at `file`, never on disk (its watcher does nothing). */
+function serveFromMemory(sys: TS.System, file: string, text: string): void {
+  const { fileExists, readFile, watchFile } = sys;
+  sys.fileExists = (p) => p === file || fileExists.call(sys, p);
+  sys.readFile = (p, encoding) => (p === file ? text : readFile.call(sys, p, encoding));
+  if (watchFile) sys.watchFile = (p, ...a) => (p === file ? { close: () => undefined } : watchFile.call(sys, p, ...a));
+}
 
 /** The cell as tslab's program last saw it (after a convert, complete or inspect of it). */
 function currentCell(): Cell | undefined {
@@ -84,12 +131,16 @@ function position(code: string, offset: number): Diagnostic["start"] {
  */
 function loadTypeScriptWithSourceMaps(): typeof TS {
   const file = require.resolve("@tslab/typescript-for-tslab");
-  const real = require(file) as typeof TS;
+  typescriptModule = requireWithCodeCache(file);
+  const real = typescriptModule.exports as typeof TS;
   const patched = Object.create(real, {
     __esModule: { value: true },
     createWatchCompilerHost: {
-      value: (files: string[], options: TS.CompilerOptions, ...rest: unknown[]) =>
-        (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(files, { ...options, inlineSourceMap: true }, ...rest)),
+      value: (files: string[], options: TS.CompilerOptions, system: TS.System, _builder: unknown, ...rest: unknown[]) =>
+        (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(
+          nodeTypes ? files : [...files, LITE_GLOBALS_PATH],
+          { ...options, inlineSourceMap: true, types: nodeTypes ? ["node"] : [] },
+          system, lightBuilderFactory(real), ...rest)),
     },
     transpileModule: {
       value: (input: string, options: TS.TranspileOptions) => {
@@ -177,7 +228,12 @@ export function unitsToCodePoints(text: string, units: number): number {
 }
 
 function compile(code: string): CompileResult {
+  if (namesNode(code)) loadNodeTypes();
   const r = converter.convert(declarations, code);
+  if (r.diagnostics.length > 0 && !nodeTypes) {
+    loadNodeTypes();
+    return compile(code);
+  }
   const cell = currentCell();
   const habits = cell ? habitDiagnostics(cell).map((h): Diagnostic => ({ start: position(code, h.start), messageText: h.message, code: 0 })) : [];
   if (r.diagnostics.length > 0 || habits.length > 0) return { ok: false, diagnostics: [...habits, ...r.diagnostics] };
@@ -200,6 +256,8 @@ const handlers = {
   compile(code: string): CompileResult {
     const result = compile(code);
     stage2Maps.clear();
+    // The parser and checker have run: their compiled code goes into the cache, when the kernel is idle.
+    if (result.ok && !typescriptModule!.fromCache) setTimeout(() => typescriptModule!.save(), 1000).unref();
     return result;
   },
   /** Makes a cell's declarations visible to later cells (after it ran, even if it failed midway). */
@@ -207,6 +265,7 @@ const handlers = {
     declarations = declOutput;
   },
   complete(code: string, cursorPos: number) {
+    if (namesNode(code)) loadNodeTypes();
     const units = codePointsToUnits(code, cursorPos);
     const info = converter.complete(declarations, code, units);
     const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
@@ -224,6 +283,7 @@ const handlers = {
   },
   /** The signature and doc comment of the name under or before the cursor, or of the call whose parentheses it is in. */
   inspect(code: string, cursorPos: number) {
+    if (namesNode(code)) loadNodeTypes();
     for (const pos of inspectPositions(ts, code, codePointsToUnits(code, cursorPos))) {
       const info = converter.inspect(declarations, code, pos);
       if (!info) continue;
@@ -233,6 +293,10 @@ const handlers = {
       return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
     }
     return { status: "ok", found: false, data: {}, metadata: {} };
+  },
+  /** The files of the checker's latest program: which declarations the cells so far made it load. */
+  programFiles(): string[] {
+    return builder?.getProgram().getSourceFiles().map((f) => f.fileName) ?? [];
   },
   /** "incomplete" when more lines could finish it, "invalid" for a syntax error more lines cannot fix. */
   isComplete(code: string) {

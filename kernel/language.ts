@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import type { DisplayMetadata, MimeBundle } from "../lib/display/protocol";
+import { setCollectorFlags } from "../lib/tensor/memory";
 import type { CheckerHandlers, CompileResult } from "./checker";
 import { KernelRestarted, NnlabError } from "./errors";
 import { preludeSource } from "./prelude";
@@ -59,6 +60,14 @@ export function runnerHeapMb(env: NodeJS.ProcessEnv = process.env): number {
   return mb;
 }
 
+/**
+ * The checker's young generation, in MB. V8's default lets it grow to ~48 MB while TypeScript parses
+ * the declarations, and the kernel then holds those pages for its whole life; the checker's
+ * objects (syntax trees, symbols) live long, so a small young generation costs it no time.
+ * Measured: idle checker RSS 215 MB with the default, 192 MB with 8, no slower start.
+ */
+const CHECKER_YOUNG_GENERATION_MB = 8;
+
 /** How long a cell may ignore a second interrupt before the runner is ended and restarted. */
 export const INTERRUPT_GRACE_MS = 3000;
 
@@ -101,7 +110,7 @@ class Workers {
       if (e.event === "exiting") this.announced = String(e.reason);
       else onOutput(e);
     }, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
-    this.checker = new WorkerClient(path.join(__dirname, "checker.js"), () => undefined);
+    this.checker = new WorkerClient(path.join(__dirname, "checker.js"), () => undefined, { resourceLimits: { maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB } });
     let outOfMemory = false;
     this.runner.worker.on("error", (e: Error & { code?: string }) => { outOfMemory ||= e.code === "ERR_WORKER_OUT_OF_MEMORY"; });
     this.runner.worker.on("exit", (code) => {
@@ -188,6 +197,9 @@ export class Language {
   private closed = false;
 
   constructor(private readonly events: LanguageEvents) {
+    // Before any worker starts: the runner's library sets them when it loads, and the checker's
+    // code cache is made and read under the flags of the moment.
+    setCollectorFlags();
     this.generation = this.start();
   }
 

@@ -1,7 +1,9 @@
 import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
-import "@tensorflow/tfjs-backend-wasm";
+// Registered for their side effect with require, not `import "…"`: a side-effect import stays in
+// this file's .d.ts and would load both backends' declarations into every program reading nnlab's.
+require("@tensorflow/tfjs-backend-cpu");
+require("@tensorflow/tfjs-backend-wasm");
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { BackendRebuiltError, TorchError } from "../errors";
 import { guardTypedArrays, guardWasm, isWasmCrash } from "./memory";

@@ -3,7 +3,7 @@
  * and `__getitem__`). `getBatch(indices)` returns a whole collated batch; its default collates
  * `getItem` results, and datasets that hold typed arrays override it to gather a batch at once.
  */
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import * as tf from "@tensorflow/tfjs-core";
 import { IndexError, ValueError } from "../errors";
 import { contig } from "../tensor/layout";
@@ -49,7 +49,7 @@ export abstract class Dataset<S = unknown> implements MapDataset<S> {
   toString(): string {
     return `${this.constructor.name} (${this.length} samples)`;
   }
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -3,7 +3,7 @@
  * height × width × channels order, usually a view into the dataset's file (no copy).
  * `transforms.ToTensor()` turns it into a float tensor [C, H, W] in [0, 1].
  */
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import { image } from "../display/pictures";
 import { DISPLAY, type DisplayMetadata, type MimeBundle } from "../display/protocol";
 import { ValueError } from "../errors";
@@ -44,7 +44,7 @@ export class Image {
   toString(): string {
     return `<Image mode=${this.mode} size=${this.width}x${this.height}>`;
   }
-  [inspect.custom](): string { return this.toString(); }
+  [inspectCustom](): string { return this.toString(); }
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
     return image(this, { range: [0, 255] })[DISPLAY]();
   }

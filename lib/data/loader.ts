@@ -6,6 +6,7 @@
  * Batches are made when asked for and not kept.
  */
 import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import { checkOptions, ValueError } from "../errors";
 import { randperm } from "../tensor/random";
 import type { Collated } from "./collate";
@@ -89,7 +90,7 @@ export class DataLoader<S, B = Collated<S>> implements Iterable<B>, AsyncIterabl
   toString(): string {
     return `DataLoader(${String(this.dataset).split("\n")[0]}, batchSize=${this.batchSize}, shuffle=${this.shuffle}, dropLast=${this.dropLast}: ${this.length} batches)`;
   }
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -5,6 +5,7 @@
  * pass over the bytes instead of one tensor per image.
  */
 import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import * as tf from "@tensorflow/tfjs-core";
 import { TorchTypeError, ValueError } from "../errors";
 import { Tensor } from "../tensor/tensor";
@@ -33,7 +34,7 @@ type Out<T> = T extends (input: never) => infer O ? O : never;
 function transform<I, O>(repr: string, fn: (input: I) => O, batched?: (batch: ImageBatch) => ImageBatch): Transform<I, O> {
   const t = (input: I) => fn(input);
   const show = () => repr;
-  return Object.assign(t, { batched, toString: show, [inspect.custom]: show });
+  return Object.assign(t, { batched, toString: show, [inspectCustom]: show });
 }
 
 /** `transforms.X(...)` and `new transforms.X(...)` both work, as torchvision's classes are called without `new`. */

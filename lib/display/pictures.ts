@@ -6,7 +6,7 @@
 import { DisplayError } from "./errors";
 import { channelsFirst, defaultRange, encodePng, extent, pixelsOf, scaleFor, toPixels, upscale, type Colormap, type ImageOptions, type Pixels } from "./pixels";
 import { svgToPng } from "./raster";
-import { escapeHtml, png, type MimeObject } from "./rich";
+import { base64, escapeHtml, png, type MimeObject } from "./rich";
 import { toDense, toLabels, type Dense, type Matrix, type TensorLike } from "./tensorLike";
 
 export interface ScaleOptions {
@@ -55,7 +55,7 @@ function gridPng(tiles: readonly Tile[], layout: Layout): Buffer {
   layout.rowLabels?.forEach((label, r) => parts.push(text(left - 6, top + r * cellH + h / 2 + 4, label, 'text-anchor="end" fill="#555"')));
   tiles.forEach((tile, i) => {
     const x = left + (i % layout.cols) * cellW, y = top + Math.floor(i / layout.cols) * cellH;
-    const href = `data:image/png;base64,${encodePng(tile.pixels).toString("base64")}`;
+    const href = `data:image/png;base64,${base64(encodePng(tile.pixels))}`;
     parts.push(`<image x="${x}" y="${y}" width="${tile.pixels.width}" height="${tile.pixels.height}" image-rendering="optimizeSpeed" xlink:href="${href}"/>`);
     tile.caption?.forEach((line, k) => parts.push(text(x + w / 2, y + h + LINE * (k + 1) - 2, line.text,
       `text-anchor="middle" fill="${line.color ?? "#222"}"`)));

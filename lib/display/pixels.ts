@@ -107,7 +107,8 @@ export function scaleFor(width: number, height: number, target: number): number 
   return Math.max(1, Math.ceil(target / Math.max(width, height, 1)));
 }
 
-export function encodePng(pixels: Pixels): Buffer {
+/** PNG bytes of `pixels` (a Node Buffer, typed as Uint8Array: this file's declarations are public and need none of Node's). */
+export function encodePng(pixels: Pixels): Uint8Array {
   // Loaded on first use (~20 ms), like everything that only drawing needs.
   const { PNG } = require("pngjs") as typeof import("pngjs");
   const png = new PNG({ width: pixels.width, height: pixels.height });

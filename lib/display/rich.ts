@@ -1,5 +1,6 @@
 /** Displayable wrappers for ready-made content: HTML, Markdown, SVG, PNG, JSON. */
 import { inspect } from "node:util";
+import { inspectCustom } from "./inspect";
 import { DISPLAY, type DisplayMetadata, type Displayable, type MimeBundle } from "./protocol";
 import { DisplayError } from "./errors";
 
@@ -9,7 +10,7 @@ export class MimeObject implements Displayable {
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
     return { data: this.data, metadata: this.metadata };
   }
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.data["text/plain"];
   }
 }
@@ -40,6 +41,11 @@ export function svg(markup: string): MimeObject {
 }
 
 const PNG_SIGNATURE = "89504e470d0a1a0a";
+
+/** The base64 of `bytes`, read in place (no copy). */
+export function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
 
 /** A PNG from its bytes or their base64; `text` describes it (default: its size, read from the IHDR chunk). */
 export function png(image: Uint8Array | string, text?: string): MimeObject {

@@ -3,7 +3,7 @@
  * walking its own fields (arrays of modules too), so `this.conv1 = new nn.Conv2d(...)` is all a
  * subclass writes. Instances are callable: `model(x)` runs `forward(x)`.
  */
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import { RuntimeError, TorchTypeError, shapeStr } from "../errors";
 import { Tensor } from "../tensor/tensor";
 import { parseDevice, type Device } from "../tensor/device";
@@ -19,7 +19,7 @@ export class Parameter extends Tensor {
   override toString(): string {
     return "Parameter containing:\n" + super.toString();
   }
-  override [inspect.custom](): string { return this.toString(); }
+  override [inspectCustom](): string { return this.toString(); }
 }
 
 /**
@@ -244,5 +244,5 @@ export abstract class Module {
     const extra = this.extraRepr();
     return `${name}(\n${extra ? `  ${extra}\n` : ""}${lines.join("\n")}\n)`;
   }
-  [inspect.custom](): string { return this.toString(); }
+  [inspectCustom](): string { return this.toString(); }
 }

@@ -3,6 +3,7 @@
  * physical buffer and keep the layout; broadcasting ops work in logical order.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type * as tft from "../backend/tf-types";
 import { RuntimeError, shapeStr } from "../errors";
 import { denseStrides, result, sameShape, Tensor, tfDtype, withStrides, type DType, type TensorOrScalar } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
@@ -14,7 +15,7 @@ import { int32Value } from "../tensor/creation";
  * in float32, off by far less than 2^30 (a few ulps; a sum of n values by at most n · 2^7), so the
  * two differ by more than 2^30 exactly where it wrapped: then `y` is freed and this throws.
  */
-export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tensor): tf.Tensor {
+export function checkIntRange(what: string, y: tft.Tensor, approx: () => tft.Tensor): tft.Tensor {
   if (y.dtype !== "int32" || y.size === 0) return y;
   const wrapped = tf.tidy(() => tf.any(tf.greater(tf.abs(tf.sub(tf.cast(y, "float32"), approx())), 2 ** 30)).dataSync()[0] !== 0);
   if (!wrapped) return y;
@@ -26,20 +27,20 @@ export function checkIntRange(what: string, y: tf.Tensor, approx: () => tf.Tenso
 const BOOL_NEG = "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
 const BOOL_SUB = "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.";
 
-const asFloat = (h: tf.Tensor): tf.Tensor => (h.dtype === "float32" ? h : tf.cast(h, "float32"));
+const asFloat = (h: tft.Tensor): tft.Tensor => (h.dtype === "float32" ? h : tf.cast(h, "float32"));
 
 // ---- unary: y = f(x); dx from (gy, x, y) --------------------------------------------------------
-type UnaryGrad = (gy: tf.Tensor, x: tf.Tensor, y: tf.Tensor) => tf.Tensor;
+type UnaryGrad = (gy: tft.Tensor, x: tft.Tensor, y: tft.Tensor) => tft.Tensor;
 
-function unary(name: string, x: Tensor, f: (x: tf.Tensor) => tf.Tensor, grad: UnaryGrad): Tensor {
+function unary(name: string, x: Tensor, f: (x: tft.Tensor) => tft.Tensor, grad: UnaryGrad): Tensor {
   const xh = x._h;
   const y = checkIntRange(name.replace(/Backward0$/, "").toLowerCase(), f(xh), () => f(asFloat(xh)));
   return withStrides(result(y, x._perm, name, [x], (gy) => [grad(gy, xh, y)]), denseStrides(x));
 }
 
 // The wasm backend's Neg and Abs go through float32 for int32 (neg(16777217) gave -16777216): exact forms for ints.
-const negExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.scalar(-1, "int32"))) : tf.neg(h));
-const absExact = (h: tf.Tensor): tf.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.sign(h))) : tf.abs(h));
+const negExact = (h: tft.Tensor): tft.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.scalar(-1, "int32"))) : tf.neg(h));
+const absExact = (h: tft.Tensor): tft.Tensor => (h.dtype === "int32" ? tf.tidy(() => tf.mul(h, tf.sign(h))) : tf.abs(h));
 
 /** Float functions of int64 and bool tensors compute on float32 copies, as PyTorch promotes them. */
 const floating = (x: Tensor): Tensor => (x.dtype === "float32" ? x : cast(x, "float32"));
@@ -85,10 +86,10 @@ export function pow(x: Tensor, p: number): Tensor {
 }
 
 // ---- binary with broadcasting -------------------------------------------------------------------
-type BinaryGrad = (gy: tf.Tensor, a: tf.Tensor, b: tf.Tensor) => [tf.Tensor, tf.Tensor];
+type BinaryGrad = (gy: tft.Tensor, a: tft.Tensor, b: tft.Tensor) => [tft.Tensor, tft.Tensor];
 
 /** Sums a broadcast gradient back to `shape`. */
-export function unbroadcast(g: tf.Tensor, shape: readonly number[]): tf.Tensor {
+export function unbroadcast(g: tft.Tensor, shape: readonly number[]): tft.Tensor {
   if (sameShape(g.shape, shape)) return g;
   const lead = g.rank - shape.length;
   const axes: number[] = [];
@@ -130,13 +131,13 @@ function promote(a: Tensor, b: Tensor, trueDivision: boolean): [Tensor, Tensor] 
 }
 
 /** The result's strides follow its first tensor operand where it has that operand's shape, as in PyTorch. */
-function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+function binary(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tft.Tensor, b: tft.Tensor) => tft.Tensor, grad: BinaryGrad): Tensor {
   const y = binaryValues(name, a, b, fn, grad);
   const first = a instanceof Tensor ? a : (b as Tensor);
   return sameShape(y.shape, first.shape) ? withStrides(y, denseStrides(first)) : y;
 }
 
-function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, grad: BinaryGrad): Tensor {
+function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a: tft.Tensor, b: tft.Tensor) => tft.Tensor, grad: BinaryGrad): Tensor {
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new RuntimeError(`${name}: at least one argument must be a Tensor`);
   const isBool = (v: TensorOrScalar) => v instanceof Tensor && v.dtype === "bool";
   if (name === "SubBackward0" && (isBool(a) || isBool(b))) throw new RuntimeError(BOOL_SUB);
@@ -147,7 +148,7 @@ function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a
   const like = (a instanceof Tensor ? a : b) as Tensor;
   const [ta, tb] = promote(asTensor(a, like), asTensor(b, like), name === "DivBackward0");
   const op = name.replace(/Backward0$/, "").toLowerCase();
-  const f = (x: tf.Tensor, y: tf.Tensor): tf.Tensor => checkIntRange(op, fn(x, y), () => fn(asFloat(x), asFloat(y)));
+  const f = (x: tft.Tensor, y: tft.Tensor): tft.Tensor => checkIntRange(op, fn(x, y), () => fn(asFloat(x), asFloat(y)));
   const [ha, hb] = [ta._h, tb._h];
   // Same shape and layout, or a scalar against anything: stay in the physical layout.
   const samePhysical = samePerm(ta._perm, tb._perm) && sameShape(ha.shape, hb.shape);
@@ -163,7 +164,7 @@ function binaryValues(name: string, a: TensorOrScalar, b: TensorOrScalar, fn: (a
   const [ca, cb] = [contig(ta), contig(tb)];
   const out = f(ca, cb);
   // Transposed copies are ours to free; contiguous inputs stay alive through the node.
-  const fresh = [pa ? ca : null, pb ? cb : null].filter((t): t is tf.Tensor => t !== null);
+  const fresh = [pa ? ca : null, pb ? cb : null].filter((t): t is tft.Tensor => t !== null);
   return result(out, null, name, [ta, tb], (gy) => {
     const [ga, gb] = grad(gy, ca, cb);
     return [toPhys(unbroadcast(ga, ca.shape), pa), toPhys(unbroadcast(gb, cb.shape), pb)];

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import type * as tft from "../backend/tf-types";
 import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
 
@@ -27,13 +28,13 @@ export class Adam extends Optimizer<H> {
     });
   }
 
-  protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {
+  protected update(p: tft.Tensor, grad: tft.Tensor, state: Record<string, tft.Tensor | number>, hp: H): tft.Tensor {
     const [b1, b2] = hp.betas;
     const step = ((state.step as number | undefined) ?? 0) + 1;
     state.step = step;
     const g = hp.weightDecay ? tf.add(grad, tf.mul(p, hp.weightDecay)) : grad;
-    const m0 = (state.expAvg as tf.Tensor | undefined) ?? tf.zerosLike(p);
-    const v0 = (state.expAvgSq as tf.Tensor | undefined) ?? tf.zerosLike(p);
+    const m0 = (state.expAvg as tft.Tensor | undefined) ?? tf.zerosLike(p);
+    const v0 = (state.expAvgSq as tft.Tensor | undefined) ?? tf.zerosLike(p);
     const m = Optimizer.put(state, "expAvg", tf.add(tf.mul(m0, b1), tf.mul(g, 1 - b1)));
     const v = Optimizer.put(state, "expAvgSq", tf.add(tf.mul(v0, b2), tf.mul(tf.square(g), 1 - b2)));
     const stepSize = hp.lr / (1 - b1 ** step);

@@ -3,6 +3,7 @@
  * Hyper-parameters are validated in the constructor, as in torch.optim.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type * as tft from "../backend/tf-types";
 import { ValueError } from "../errors";
 import type { Tensor } from "../tensor/tensor";
 import { contig, samePerm, toPhys } from "../tensor/layout";
@@ -17,7 +18,7 @@ export abstract class Optimizer<H extends object> {
   /** The parameter groups, each with its full set of hyper-parameters; change `lr` here to schedule it, as in PyTorch. */
   readonly paramGroups: ({ params: Tensor[] } & H)[];
   /** Per-parameter state (momentum buffers, moments), as backend buffers in the parameter's layout. */
-  protected readonly state = new Map<Tensor, Record<string, tf.Tensor | number>>();
+  protected readonly state: Map<Tensor, Record<string, tft.Tensor | number>> = new Map();
 
   /** `check` validates the hyper-parameters of every group (defaults merged with the group's own). */
   constructor(
@@ -62,10 +63,10 @@ export abstract class Optimizer<H extends object> {
   }
 
   /** New value of one parameter; may replace buffers in `state` (the old ones are disposed). */
-  protected abstract update(p: tf.Tensor, g: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor;
+  protected abstract update(p: tft.Tensor, g: tft.Tensor, state: Record<string, tft.Tensor | number>, hp: H): tft.Tensor;
 
   /** Sets `state[key] = value`, freeing what was there. */
-  protected static put(state: Record<string, tf.Tensor | number>, key: string, value: tf.Tensor): tf.Tensor {
+  protected static put(state: Record<string, tft.Tensor | number>, key: string, value: tft.Tensor): tft.Tensor {
     const old = state[key];
     if (old !== undefined && typeof old !== "number" && old !== value) old.dispose();
     state[key] = value;

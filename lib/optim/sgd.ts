@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import type * as tft from "../backend/tf-types";
 import { SGD_STEP, type SGDStepAttrs } from "../backend/fused";
 import { checkOptions, ValueError } from "../errors";
 import { checkNonNegative, definedOnly, Optimizer, type Params } from "./optimizer";
@@ -31,12 +32,12 @@ export class SGD extends Optimizer<H> {
     });
   }
 
-  protected update(p: tf.Tensor, grad: tf.Tensor, state: Record<string, tf.Tensor | number>, hp: H): tf.Tensor {
-    const prev = state.momentumBuffer as tf.Tensor | undefined;
+  protected update(p: tft.Tensor, grad: tft.Tensor, state: Record<string, tft.Tensor | number>, hp: H): tft.Tensor {
+    const prev = state.momentumBuffer as tft.Tensor | undefined;
     if (tf.getKernel(SGD_STEP, tf.getBackend()) !== undefined) {
       // The backend's one-pass kernel: the same arithmetic in the same order.
       const attrs: SGDStepAttrs = { lr: hp.lr, momentum: hp.momentum, dampening: hp.dampening, nesterov: hp.nesterov, weightDecay: hp.weightDecay };
-      const [next, buf] = tf.engine().runKernel(SGD_STEP, prev ? { p, grad, buf: prev } : { p, grad }, attrs) as tf.Tensor[];
+      const [next, buf] = tf.engine().runKernel(SGD_STEP, prev ? { p, grad, buf: prev } : { p, grad }, attrs) as tft.Tensor[];
       if (buf) Optimizer.put(state, "momentumBuffer", buf);
       return next;
     }

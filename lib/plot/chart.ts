@@ -1,5 +1,5 @@
 /** A chart: a Vega-Lite v5 spec that displays itself as one bundle (spec, SVG, PNG, text). */
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import type { TopLevelSpec } from "vega-lite";
 import { DISPLAY, type DisplayMetadata, type Displayable, type MimeBundle } from "../display/protocol";
 import { DisplayError } from "../display/errors";
@@ -58,8 +58,16 @@ export class Chart implements Displayable {
     return this.draw().svg;
   }
 
-  /** The chart as PNG bytes at `PNG_ZOOM` times its size (cached). */
-  toPNG(): Buffer {
+  /**
+   * The chart as PNG bytes at `PNG_ZOOM` times its size (cached): a Node Buffer, typed as the
+   * Uint8Array it is so that the library's declarations need none of Node's
+   * (`fs.writeFileSync("chart.png", chart.toPNG())`; `Buffer.from(chart.toPNG()).toString("base64")`).
+   */
+  toPNG(): Uint8Array {
+    return this.pngBuffer();
+  }
+
+  private pngBuffer(): Buffer {
     return this.png ??= svgToPng(this.draw().svg, PNG_ZOOM);
   }
 
@@ -80,10 +88,10 @@ export class Chart implements Displayable {
     if (!png) return { data, metadata: {} };
     const { width, height } = this.draw();
     // Front ends show the 2× PNG at the chart's own size.
-    return { data: { ...data, "image/png": this.toPNG().toString("base64") }, metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } } };
+    return { data: { ...data, "image/png": this.pngBuffer().toString("base64") }, metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } } };
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.description;
   }
 }

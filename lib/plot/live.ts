@@ -3,6 +3,7 @@
  * in place (update_display_data), throttled so drawing takes at most `budget` of the wall time.
  */
 import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import { DISPLAY, type DisplayMetadata, type Displayable, type MimeBundle } from "../display/protocol";
 import { display, type DisplayHandle } from "../display/display";
 import { DisplayError } from "../display/errors";
@@ -173,7 +174,7 @@ export class LiveChart implements Displayable, Flushable {
     return { data: { ...data, "text/plain": this.describe() }, metadata };
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.describe();
   }
 }

@@ -8,16 +8,17 @@
  * (see Tensor.perm), so channels-last activations never get transposed for autograd's sake.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type * as tft from "../backend/tf-types";
 import { RuntimeError } from "../errors";
 import { untrack, track } from "./memory";
 import type { Tensor } from "./tensor";
 
 /** From the output's gradient to one gradient per input (null: that input gets none). */
-export type Backward = (gy: tf.Tensor) => (tf.Tensor | null)[];
+export type Backward = (gy: tft.Tensor) => (tft.Tensor | null)[];
 
 /** Extra tensors a backward function needs that no Tensor owns (masks, layout copies). */
 export class Saved {
-  constructor(public tensors: tf.Tensor[]) {}
+  constructor(public tensors: tft.Tensor[]) {}
   release(): void {
     for (const t of this.tensors) {
       try {
@@ -85,7 +86,7 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
 }
 
 /** Attaches a node to `out` when any input requires grad; otherwise frees `saved`. */
-export function attach(out: Tensor, name: string, inputs: Tensor[], backward: Backward, saved: tf.Tensor[] = []): Tensor {
+export function attach(out: Tensor, name: string, inputs: Tensor[], backward: Backward, saved: tft.Tensor[] = []): Tensor {
   if (!needsGrad(inputs)) {
     for (const s of saved) s.dispose();
     return out;
@@ -129,8 +130,8 @@ function reverseTopological(root: Tensor): Tensor[] {
  * Gives every returned gradient its own handle: a backward may pass `gy` straight through
  * (add, permute) or return one tensor for two inputs. `gy` is freed unless passed on.
  */
-function ownEach(grads: (tf.Tensor | null)[], gy: tf.Tensor): (tf.Tensor | null)[] {
-  const seen = new Set<tf.Tensor>();
+function ownEach(grads: (tft.Tensor | null)[], gy: tft.Tensor): (tft.Tensor | null)[] {
+  const seen = new Set<tft.Tensor>();
   const owned = grads.map((gi) => {
     if (!gi) return gi;
     const mine = seen.has(gi) ? tf.clone(gi) : gi;
@@ -142,8 +143,8 @@ function ownEach(grads: (tf.Tensor | null)[], gy: tf.Tensor): (tf.Tensor | null)
 }
 
 /** `tensor.backward(gradient?, { retainGraph })`. `seed` is in root's physical layout. */
-export function runBackward(root: Tensor, seed: tf.Tensor, retainGraph: boolean): void {
-  const grads = new Map<Tensor, tf.Tensor>([[root, seed]]);
+export function runBackward(root: Tensor, seed: tft.Tensor, retainGraph: boolean): void {
+  const grads = new Map<Tensor, tft.Tensor>([[root, seed]]);
   try {
     for (const t of reverseTopological(root)) {
       const g = grads.get(t);
@@ -162,7 +163,7 @@ export function runBackward(root: Tensor, seed: tf.Tensor, retainGraph: boolean)
           "backward through the graph a second time.");
       }
       const backward = node.backward;
-      const inputGrads = ownEach(tf.tidy(() => backward(g) as tf.Tensor[]) as (tf.Tensor | null)[], g);
+      const inputGrads = ownEach(tf.tidy(() => backward(g) as tft.Tensor[]) as (tft.Tensor | null)[], g);
       node.inputs.forEach((input, i) => {
         const gi = inputGrads[i];
         if (!gi) return;

@@ -1,5 +1,5 @@
 /** `torch.device`: tensors live wherever the selected backend keeps them (one device at a time). */
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 import { RuntimeError } from "../errors";
 
 export type DeviceType = "cpu" | "cuda";
@@ -14,7 +14,7 @@ export class Device {
   ) {}
   /** `"cpu"`, `"cuda"` or `"cuda:0"`, as `str(device)`. */
   toString(): string { return this.index === null ? this.type : `${this.type}:${this.index}`; }
-  [inspect.custom](): string { return `device(type='${this.type}'${this.index === null ? "" : `, index=${this.index}`})`; }
+  [inspectCustom](): string { return `device(type='${this.type}'${this.index === null ? "" : `, index=${this.index}`})`; }
 }
 
 let cudaAvailable = false;

@@ -19,10 +19,19 @@ interface SyncRegistry<T> extends FinalizationRegistry<T> {
   cleanupSome?: (callback?: (held: T) => void) => void;
 }
 
+/**
+ * Sets the V8 flags the collector needs (`gc`, `cleanupSome`). They are process-wide: the kernel
+ * sets them before its worker threads start, so every isolate compiles code under the same flags
+ * (V8 accepts a code cache only under the flags it was made with; see kernel/code-cache.ts).
+ */
+export function setCollectorFlags(): void {
+  v8.setFlagsFromString("--expose-gc");
+  v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+}
+
 function makeCollector(): { gc: (() => void) | null; Registry: typeof FinalizationRegistry } {
   try {
-    v8.setFlagsFromString("--expose-gc");
-    v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
+    setCollectorFlags();
     // The flags take effect in contexts made after they are set.
     const context = vm.createContext();
     const gc = vm.runInContext("gc", context) as () => void;

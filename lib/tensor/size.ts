@@ -1,4 +1,4 @@
-import { inspect } from "node:util";
+import { inspectCustom } from "../display/inspect";
 
 /** `torch.Size`: a read-only list of dimensions that prints as PyTorch prints it. */
 export class Size extends Array<number> {
@@ -21,7 +21,7 @@ export class Size extends Array<number> {
     return `torch.Size([${this.join(", ")}])`;
   }
 
-  [inspect.custom](): string {
+  [inspectCustom](): string {
     return this.toString();
   }
 }

@@ -12,7 +12,8 @@
  * lib/ops/methods.ts, so the tensor layer never imports the ops built on it.
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { inspect } from "node:util";
+import type * as tft from "../backend/tf-types";
+import { inspectCustom } from "../display/inspect";
 import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
 import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
@@ -32,10 +33,10 @@ export type TensorOrScalar = Tensor | number;
 /** A number, a boolean, or nested arrays of them: what `torch.tensor(data)` takes and `.tolist()` gives. */
 export type Nested = number | boolean | Nested[];
 
-const TF_DTYPE: Record<DType, tf.DataType> = { float32: "float32", int64: "int32", bool: "bool" };
-const DTYPE: Partial<Record<tf.DataType, DType>> = { float32: "float32", int32: "int64", bool: "bool" };
+const TF_DTYPE: Record<DType, tft.DataType> = { float32: "float32", int64: "int32", bool: "bool" };
+const DTYPE: Partial<Record<tft.DataType, DType>> = { float32: "float32", int32: "int64", bool: "bool" };
 
-export function tfDtype(d: DType): tf.DataType {
+export function tfDtype(d: DType): tft.DataType {
   return TF_DTYPE[d];
 }
 
@@ -63,15 +64,15 @@ export class Tensor {
   _strides: readonly number[] | null = null;
 
   /** @internal use torch.tensor(...) and friends to make tensors. Takes ownership of `handle`. */
-  constructor(handle: tf.Tensor | Storage, perm: Perm = null, requiresGrad = false) {
+  constructor(handle: tft.Tensor | Storage, perm: Perm = null, requiresGrad = false) {
     this._s = (handle instanceof Storage ? handle : new Storage(handle, normPerm(perm))).retain();
     this.requiresGrad = requiresGrad;
     track(this, this._s, handle instanceof Storage ? 0 : handle.size * 4);
   }
 
   /** @internal the buffer, in physical layout; swapped in place by optimizers and `.data =`. */
-  get _h(): tf.Tensor {
-    return this._s.handle as tf.Tensor;
+  get _h(): tft.Tensor {
+    return this._s.handle as tft.Tensor;
   }
 
   /** @internal see the file comment. */
@@ -80,7 +81,7 @@ export class Tensor {
   }
 
   /** @internal replaces the buffer (an in-place update, seen by every view); the old one is freed. */
-  _replace(handle: tf.Tensor, perm: Perm = this._perm): void {
+  _replace(handle: tft.Tensor, perm: Perm = this._perm): void {
     const old = this._s.handle;
     this._s.handle = handle;
     this._s.perm = normPerm(perm);
@@ -202,7 +203,7 @@ export class Tensor {
       throw new RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn " +
         "(was it computed inside torch.noGrad, or from tensors without requiresGrad: true?)");
     }
-    let seed: tf.Tensor;
+    let seed: tft.Tensor;
     if (gradient) {
       if (!sameShape(gradient.shape, this.shape)) {
         throw new RuntimeError(`backward: gradient has shape ${shapeStr(gradient.shape)} but the tensor has shape ${shapeStr(this.shape)}`);
@@ -218,7 +219,7 @@ export class Tensor {
   }
 
   /** @internal adds a physical-layout gradient into `.grad` (autograd's leaf step). Takes `g`. */
-  accumulateGrad(g: tf.Tensor): void {
+  accumulateGrad(g: tft.Tensor): void {
     if (this.grad === null) {
       this.grad = new Tensor(g, this._perm);
     } else {
@@ -271,7 +272,7 @@ export class Tensor {
   // ---- printing -------------------------------------------------------------------------------
   /** The tensor as PyTorch prints it: `tensor([[1., 2.], …], requires_grad=True)`. */
   toString(): string { return formatTensor(this); }
-  [inspect.custom](): string { return formatTensor(this); }
+  [inspectCustom](): string { return formatTensor(this); }
   [DISPLAY](): MimeBundle { return { "text/plain": formatTensor(this) }; }
 }
 
@@ -350,6 +351,6 @@ export function denseStrides(x: Tensor): readonly number[] | null {
 }
 
 /** Wraps a backend tensor; records a node when `inputs` require grad. */
-export function result(handle: tf.Tensor, perm: Perm, name: string, inputs: Tensor[], backward: Parameters<typeof attach>[3], saved?: tf.Tensor[]): Tensor {
+export function result(handle: tft.Tensor, perm: Perm, name: string, inputs: Tensor[], backward: Parameters<typeof attach>[3], saved?: tft.Tensor[]): Tensor {
   return attach(new Tensor(handle, perm), name, inputs, backward, saved);
 }

@@ -4,8 +4,8 @@ import type { MimeBundle, DisplayMetadata, DisplaySink } from "../../lib/display
 
 export interface Decoded { width: number; height: number; data: Buffer }
 
-export function decodePng(png: string | Buffer): Decoded {
-  const { width, height, data } = PNG.sync.read(typeof png === "string" ? Buffer.from(png, "base64") : png);
+export function decodePng(png: string | Uint8Array): Decoded {
+  const { width, height, data } = PNG.sync.read(typeof png === "string" ? Buffer.from(png, "base64") : Buffer.from(png.buffer, png.byteOffset, png.byteLength));
   return { width, height, data };
 }
 

@@ -66,7 +66,7 @@ test("installed from the tarball with --omit=dev, `npx nnlab install` and nbconv
 const digits = datasets.MNIST({ train: false });
 const png = plot.line(${JSON.stringify(chart)}).toPNG();
 console.log(digits.length, digits.labels[0], digits.files.images.startsWith(${JSON.stringify(installed)}), png.toString("base64"))`], { cwd: app });
-  assert.equal(library, `10000 7 true ${line(chart).toPNG().toString("base64")}\n`);
+  assert.equal(library, `10000 7 true ${Buffer.from(line(chart).toPNG()).toString("base64")}\n`);
 
   const prefix = path.join(work, "prefix");
   run("npx", ["--no", "nnlab", "install", "--prefix", prefix], { cwd: app });

@@ -1,0 +1,79 @@
+/**
+ * The program behind tslab's watch host, without TypeScript's incremental builder. tslab asks its
+ * watch host for an EmitAndSemanticDiagnosticsBuilderProgram, whose state is rebuilt for every edit
+ * of the cell: a referenced-file map over all ~670 declaration files (each file's imports resolved
+ * through the type checker), file versions and signatures. The kernel uses none of it (it emits one
+ * cell and checks that cell), yet it was most of a trivial cell's and a completion's time and a
+ * good part of the checker's memory. This builder is a plain Program with the few builder methods
+ * tslab calls; TypeScript still reuses the parsed, bound files of the previous program.
+ */
+import * as path from "node:path";
+import type * as TS from "typescript";
+
+/** What tslab's converter and the watch program call on a builder (tslab 1.0.22, TypeScript 5.0). */
+export type LightBuilder = Pick<TS.BuilderProgram,
+  "getProgram" | "getCompilerOptions" | "getSourceFile" | "getSourceFiles" | "getOptionsDiagnostics" | "getGlobalDiagnostics" |
+  "getConfigFileParsingDiagnostics" | "getSyntacticDiagnostics" | "getDeclarationDiagnostics" | "getSemanticDiagnostics" |
+  "getAllDependencies" | "emit" | "getCurrentDirectory"> & {
+  /** The watch program's own accessor (internal in TypeScript's typings). */
+  getProgramOrUndefined(): TS.Program | undefined;
+  releaseProgram(): void;
+};
+
+/** TypeScript 5.0 keeps a file's module resolutions on the file (internal). */
+interface ResolvedModules { forEach(f: (r: { resolvedModule?: TS.ResolvedModuleFull } | undefined) => void): void }
+
+/**
+ * The cell's own source dependencies: files it imports or references, transitively, that are not
+ * declaration files or packages (what tslab emits beside the cell: a local helper.ts it imports). The
+ * incremental builder answers this from its map of every file; following the cell's imports gives
+ * the same source files (a declaration file does not import sources).
+ */
+export function sourceDependencies(ts: typeof TS, program: TS.Program, file: TS.SourceFile): string[] {
+  const seen = new Set<string>();
+  const queue = [file];
+  while (queue.length > 0) {
+    const current = queue.pop()!;
+    if (seen.has(current.fileName)) continue;
+    seen.add(current.fileName);
+    const next = current.referencedFiles.map((r) => path.resolve(path.dirname(current.fileName), r.fileName).split(path.sep).join("/"));
+    (current as unknown as { resolvedModules?: ResolvedModules }).resolvedModules?.forEach((r) => {
+      const m = r?.resolvedModule;
+      if (m && !m.isExternalLibraryImport && m.extension !== ts.Extension.Dts) next.push(m.resolvedFileName);
+    });
+    for (const name of next) {
+      const dep = program.getSourceFile(name);
+      if (dep && !dep.isDeclarationFile) queue.push(dep);
+    }
+  }
+  return [...seen];
+}
+
+/** A `createProgram` for `ts.createWatchCompilerHost`: each edit makes a new Program from the last. */
+export function lightBuilderFactory(ts: typeof TS) {
+  return (rootNames: readonly string[] | undefined, options: TS.CompilerOptions | undefined, host: TS.CompilerHost | undefined,
+    old: LightBuilder | undefined, configFileParsingDiagnostics?: readonly TS.Diagnostic[], projectReferences?: readonly TS.ProjectReference[]): LightBuilder => {
+    const program = rootNames === undefined && old
+      ? old.getProgram()
+      : ts.createProgram({ rootNames: rootNames ?? [], options: options ?? {}, host, oldProgram: old?.getProgramOrUndefined(), configFileParsingDiagnostics, projectReferences });
+    // Binds the files now, as the incremental builder did: completion reads parent links of the cell's nodes.
+    program.getTypeChecker();
+    return {
+      getProgram: () => program,
+      getProgramOrUndefined: () => program,
+      releaseProgram: () => undefined,
+      getCompilerOptions: () => program.getCompilerOptions(),
+      getSourceFile: (name) => program.getSourceFile(name),
+      getSourceFiles: () => program.getSourceFiles(),
+      getOptionsDiagnostics: (token) => program.getOptionsDiagnostics(token),
+      getGlobalDiagnostics: (token) => program.getGlobalDiagnostics(token),
+      getConfigFileParsingDiagnostics: () => program.getConfigFileParsingDiagnostics(),
+      getSyntacticDiagnostics: (file, token) => program.getSyntacticDiagnostics(file, token),
+      getDeclarationDiagnostics: (file, token) => program.getDeclarationDiagnostics(file, token),
+      getSemanticDiagnostics: (file, token) => program.getSemanticDiagnostics(file, token),
+      getAllDependencies: (file) => sourceDependencies(ts, program, file),
+      emit: (file, write, token, dtsOnly, transformers) => program.emit(file, write, token, dtsOnly, transformers),
+      getCurrentDirectory: () => program.getCurrentDirectory(),
+    };
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * The type checker worker on its own: the light builder (a cell's local imports, transitively),
+ * and Node's declarations loaded only when a cell needs them, without changing what any cell
+ * compiles to or which errors it gets. The worker runs in a temp folder holding local .ts files.
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { WorkerClient } from "../../kernel/rpc";
+import { preludeBindings, preludeSource, PRELUDE_NAMES } from "../../kernel/prelude";
+import type { CheckerHandlers } from "../../kernel/checker";
+
+const CHECKER = path.join(__dirname, "..", "..", "kernel", "checker.js");
+const folder = mkdtempSync(path.join(os.tmpdir(), "nnlab-checker-"));
+writeFileSync(path.join(folder, "helper.ts"), "import { half } from './util';\nexport const quarter = (x: number): number => half(half(x));\n");
+writeFileSync(path.join(folder, "util.ts"), "export const half = (x: number): number => x / 2;\n");
+process.chdir(folder);
+
+const checkers: WorkerClient<CheckerHandlers>[] = [];
+after(async () => { await Promise.all(checkers.map((c) => c.worker.terminate())); });
+
+/** A checker with the prelude committed, as the kernel starts one. */
+async function startChecker(): Promise<WorkerClient<CheckerHandlers>> {
+  const checker = new WorkerClient<CheckerHandlers>(CHECKER, () => undefined);
+  checkers.push(checker);
+  const prelude = await checker.call("compile", preludeSource(preludeBindings(PRELUDE_NAMES)));
+  assert.equal(prelude.ok, true, JSON.stringify(prelude.diagnostics));
+  await checker.call("commit", prelude.compiled!.declOutput);
+  return checker;
+}
+
+/** Compiles and commits `code`, as the kernel does for a cell that ran. */
+async function cell(checker: WorkerClient<CheckerHandlers>, code: string) {
+  const r = await checker.call("compile", code);
+  if (r.ok) await checker.call("commit", r.compiled!.declOutput);
+  return r;
+}
+
+const nodeLoaded = async (checker: WorkerClient<CheckerHandlers>) =>
+  (await checker.call("programFiles")).some((f) => f.includes("/@types/node/"));
+
+let checker: WorkerClient<CheckerHandlers>;
+before(async () => { checker = await startChecker(); });
+
+test("cells that use only the library, console, timers and performance do not load Node's declarations", async () => {
+  for (const code of ["1 + 1", "const x = torch.zeros(2, 3); x.shape", "console.log(performance.now()); const t = setTimeout(() => undefined, 1); clearTimeout(t)"]) {
+    const r = await cell(checker, code);
+    assert.equal(r.ok, true, `${code}: ${JSON.stringify(r.diagnostics)}`);
+  }
+  const files = await checker.call("programFiles");
+  assert.equal(await nodeLoaded(checker), false, "Node's declarations were loaded");
+  assert.ok(!files.some((f) => f.endsWith("tfjs-core/dist/index.d.ts")), "tfjs-core's index was loaded");
+  assert.ok(files.length < 260, `${files.length} files in the program`);
+});
+
+test("a cell's local imports are emitted beside it, transitively", async () => {
+  const r = await cell(checker, "import { quarter } from './helper';\nquarter(8)");
+  assert.equal(r.ok, true, JSON.stringify(r.diagnostics));
+  const emitted = r.compiled!.sideOutputs.map((s) => path.basename(s.path)).sort();
+  assert.deepEqual(emitted, ["helper.js", "util.js"]);
+});
+
+test("the first cell that names a Node global loads Node's declarations; earlier cells' names stay", async () => {
+  const c = await startChecker();
+  assert.equal((await cell(c, "const before = 41")).ok, true);
+  assert.equal(await nodeLoaded(c), false);
+  const r = await cell(c, "process.env.HOME === undefined ? before : before + 1");
+  assert.equal(r.ok, true, JSON.stringify(r.diagnostics));
+  assert.equal(await nodeLoaded(c), true);
+  const fs = await cell(c, "import * as fs from 'node:fs'; const n: NodeJS.Timeout = setTimeout(() => undefined, 1); fs.existsSync('/')");
+  assert.equal(fs.ok, true, JSON.stringify(fs.diagnostics));
+});
+
+test("a type error is reported as with Node's declarations (they are loaded to check it)", async () => {
+  const c = await startChecker();
+  const r = await cell(c, "const z: number = 'x'");
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.diagnostics.map((d) => [d.code, d.start.line, d.start.character]), [[2322, 0, 6]]);
+  assert.equal(await nodeLoaded(c), true);
+});
+
+test("completing a Node name loads Node's declarations first", async () => {
+  const c = await startChecker();
+  const done = await c.call("complete", "process.en", 10);
+  assert.ok(done.matches.includes("env"), JSON.stringify(done.matches));
+});
