@@ -1,9 +1,11 @@
 /**
  * Kernel latency, over the wire, for nnlab, tslab 1.0.22 and ipykernel measured in the same run:
  * start to first kernel_info_reply, start to first cell done (nnlab preloads the library first),
- * a trivial cell's round trip and a completion's round trip (medians).
+ * a trivial cell's round trip and a completion's round trip (medians), and the kernel process's
+ * resident memory once idle after one of the lecture's cells (max pooling, as the hub test runs).
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KernelClient } from "../tests/kernel/client";
 
@@ -11,6 +13,8 @@ interface Contender {
   name: string;
   argv?: (connectionFile: string) => string[];
   completion: { code: string };
+  /** The lecture's max-pooling cell in the contender's language, before the idle memory is read. */
+  lectureCell: string;
   available: () => boolean;
 }
 
@@ -18,17 +22,19 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const PYTHON = process.env.NNLAB_PYTHON ?? "/usr/bin/python3";
 
 const contenders: Contender[] = [
-  { name: "nnlab", completion: { code: "torch.zer" }, available: () => true },
+  { name: "nnlab", completion: { code: "torch.zer" }, lectureCell: "F.maxPool2d(torch.arange(16).reshape(1, 1, 4, 4).float(), 2)", available: () => true },
   {
     name: "tslab",
     argv: (file) => [process.execPath, path.join(ROOT, "node_modules", "tslab", "bin", "tslab"), "kernel", "--config-path", file],
     completion: { code: "Math.ab" },
+    lectureCell: "Math.max(...[1, 2, 3])",
     available: () => true,
   },
   {
     name: "ipykernel",
     argv: (file) => [PYTHON, "-m", "ipykernel_launcher", "-f", file],
     completion: { code: "import math; math.fa" },
+    lectureCell: "import torch; torch.nn.functional.max_pool2d(torch.arange(16.).reshape(1, 1, 4, 4), 2)",
     available: () => spawnSync(PYTHON, ["-c", "import ipykernel"]).status === 0,
   },
 ];
@@ -42,6 +48,11 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
   await f();
   return performance.now() - t;
+}
+
+/** A process's resident memory in MB (/proc/PID/status VmRSS). */
+function residentMb(pid: number): number {
+  return Math.round(Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024);
 }
 
 async function measure(c: Contender, rounds: number): Promise<Record<string, number>> {
@@ -63,12 +74,17 @@ async function measure(c: Contender, rounds: number): Promise<Record<string, num
     cells.push(await timed(() => k.execute("1 + 1")));
     completions.push(await timed(() => k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length })));
   }
+  await k.execute(c.lectureCell);
+  // Idle: a moment for the workers to settle, as a student's kernel sits between cells.
+  await new Promise((r) => setTimeout(r, 2000));
+  const idleMb = residentMb(k.proc.pid!);
   await k.close();
   return {
     [`${c.name} start to kernel_info_reply (ms)`]: Math.round(median(starts)),
     [`${c.name} start to first cell done (ms)`]: Math.round(median(firstCells)),
     [`${c.name} trivial cell round trip (ms)`]: Number(median(cells).toFixed(1)),
     [`${c.name} completion round trip (ms)`]: Number(median(completions).toFixed(1)),
+    [`${c.name} idle RSS after a lecture cell (MB)`]: idleMb,
   };
 }
 

@@ -56,6 +56,7 @@ const TARGETS: Target[] = [
   { what: "kernel start to first cell done", unit: " ms", measure: figure("kernel", "nnlab start to first cell done (ms)", 1000) },
   { what: "trivial cell round trip", unit: " ms", measure: figure("kernel", "nnlab trivial cell round trip (ms)", 10) },
   { what: "completion round trip", unit: " ms", measure: figure("kernel", "nnlab completion round trip (ms)", 12) },
+  { what: "idle kernel memory after a lecture cell (issue 13)", unit: " MB", measure: figure("kernel", "nnlab idle RSS after a lecture cell (MB)", 200) },
   { what: "top-level loop in a cell / plain Node", unit: "x", measure: figure("live", "live.top_level_loop_ratio", 1.5) },
   { what: "console.log in a blocking loop, worst delay", unit: " ms", measure: figure("live", "live.stdout_worst_latency_ms", 500) },
   { what: "live chart: first point after the chart shows", unit: " ms", measure: figure("live", "live.chart_first_point_ms", 1000) },

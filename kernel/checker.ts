@@ -8,6 +8,7 @@
 import { existsSync } from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
+import { runInNewContext } from "node:vm";
 import { serve } from "./rpc";
 import { PROJECT_ROOT } from "./prelude";
 import { EXPORT_FUNCTION, TICK_FUNCTION, type CellMaps } from "./cells";
@@ -307,6 +308,37 @@ const handlers = {
     return { status: parseErrors.length > 0 ? "invalid" : "complete" };
   },
 };
+/**
+ * Every edit of a cell makes a new program and type checker; the old ones are garbage the young
+ * generation promotes to the old, which V8 collects late, so an idle kernel kept ~25 MB of them
+ * (212 MB after 30 cells and completions, against 186 MB after one). A full collection once the
+ * checker has been idle for IDLE_COLLECT_MS gives them back; it takes ~30 ms while nothing waits.
+ */
+const IDLE_COLLECT_MS = 1000;
+function withIdleCollection<H extends Record<string, (...args: never[]) => unknown>>(methods: H): H {
+  const gc = fullCollection();
+  if (!gc) return methods;
+  let timer: NodeJS.Timeout | undefined;
+  const wrapped = Object.entries(methods).map(([name, method]) => [name, (...args: never[]) => {
+    clearTimeout(timer);
+    try {
+      return method(...args);
+    } finally {
+      timer = setTimeout(gc, IDLE_COLLECT_MS).unref();
+    }
+  }]);
+  return Object.fromEntries(wrapped) as H;
+}
+
+/** V8's full collection, where --expose-gc is set (the kernel sets it before its workers start). */
+function fullCollection(): (() => void) | undefined {
+  try {
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The checker's methods, as the kernel calls them: `WorkerClient<CheckerHandlers>`. */
 export type CheckerHandlers = typeof handlers;
-serve(handlers);
+serve(withIdleCollection(handlers));
