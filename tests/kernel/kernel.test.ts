@@ -62,6 +62,8 @@ test("a message with a wrong signature is dropped", async () => {
   await (k as unknown as { shell: { send(f: Buffer[]): Promise<void> } }).shell.send(frames);
   const reply = await k.request("shell", "kernel_info_request", {});
   assert.notEqual(reply.parent_header.msg_id, forged.header.msg_id);
+  // The kernel's stderr is a pipe of its own: the log line can arrive after the reply.
+  for (let waited = 0; !/wrong HMAC signature/.test(k.stderr) && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   assert.match(k.stderr, /wrong HMAC signature/);
 });
 
