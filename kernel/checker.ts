@@ -88,12 +88,17 @@ function createConverter(): Converter {
  * Node's globals and modules a cell can name; the first cell that names one (or does not compile
  * without Node's declarations) loads them.
  */
-const NODE_NAMES = /\b(?:process|require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly)\b/;
+const NODE_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly)\b/;
 const NODE_MODULES = new Set(builtinModules);
 const IMPORTED = /(?:from|import|require\s*\()\s*["']([^"']+)["']/g;
 
 function namesNode(code: string): boolean {
   return NODE_NAMES.test(code) || [...code.matchAll(IMPORTED)].some((m) => NODE_MODULES.has(m[1]!.replace(/^node:/, "").split("/")[0]!));
+}
+
+/** Completion and help on `process` list all of it, not only the lite `process.env`. */
+function helpNeedsNode(code: string): boolean {
+  return namesNode(code) || /\bprocess\b/.test(code);
 }
 
 /**
@@ -266,7 +271,7 @@ const handlers = {
     declarations = declOutput;
   },
   complete(code: string, cursorPos: number) {
-    if (namesNode(code)) loadNodeTypes();
+    if (helpNeedsNode(code)) loadNodeTypes();
     const units = codePointsToUnits(code, cursorPos);
     const info = converter.complete(declarations, code, units);
     const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
@@ -284,7 +289,7 @@ const handlers = {
   },
   /** The signature and doc comment of the name under or before the cursor, or of the call whose parentheses it is in. */
   inspect(code: string, cursorPos: number) {
-    if (namesNode(code)) loadNodeTypes();
+    if (helpNeedsNode(code)) loadNodeTypes();
     for (const pos of inspectPositions(ts, code, codePointsToUnits(code, cursorPos))) {
       const info = converter.inspect(declarations, code, pos);
       if (!info) continue;

@@ -1,6 +1,7 @@
 /**
  * The globals a cell has before Node's declarations are loaded: console, timers, performance,
- * queueMicrotask, structuredClone, with the names and shapes @types/node gives them (a cell's
+ * queueMicrotask, structuredClone and `process.env` (the lecture notebooks read NNLAB_QUICK), with
+ * the names and shapes @types/node gives them (a cell's
  * committed declarations may name `NodeJS.Timeout` and must still read right once Node's are in).
  *
  * Node's declarations (@types/node and undici-types: 100 files, 2.3 MB) were two thirds of the
@@ -47,5 +48,9 @@ declare global {
   function queueMicrotask(callback: () => void): void;
   function structuredClone<T>(value: T, transfer?: { transfer?: ReadonlyArray<any> }): T;
   var performance: { now(): number; readonly timeOrigin: number };
+  var process: { readonly env: NodeJS.ProcessEnv };
+  namespace NodeJS {
+    interface ProcessEnv { [key: string]: string | undefined; TZ?: string }
+  }
 }
 `;
