@@ -4,11 +4,11 @@
  */
 import { SourceMap } from "node:module";
 
-/** Called at the top of every loop body in cells (see checker.instrumentCell, runner.tick). */
+/** Called at the top of every loop body in cells (see instrument.instrumentCell, runner.tick). */
 export const TICK_FUNCTION = "__nnlab_tick";
 /**
  * Called instead of `Object.defineProperty(exports, name, …)` in compiled cells (see
- * checker.instrumentCell): a cell's names are plain, rewritable properties of the notebook's
+ * instrument.instrumentCell): a cell's names are plain, rewritable properties of the notebook's
  * exports object, so a later cell can redefine them and loops read and write them at full speed.
  */
 export const EXPORT_FUNCTION = "__nnlab_export";
