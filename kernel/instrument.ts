@@ -52,12 +52,31 @@ function mirroredName(statement: TS.Statement): string | undefined {
   return value && ts.isIdentifier(value) && value.text === name ? name : undefined;
 }
 
+/** Names declared with `var` in the cell's own scope: at the top level or in its blocks and loops. */
+function varNames(sf: TS.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const add = (name: TS.BindingName): void => {
+    if (ts.isIdentifier(name)) names.add(name.text);
+    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) add(element.name);
+  };
+  const visit = (node: TS.Node): void => {
+    if (ts.isFunctionLike(node) || ts.isClassStaticBlockDeclaration(node)) return;
+    if (ts.isVariableDeclarationList(node) && (node.flags & ts.NodeFlags.BlockScoped) === 0) node.declarations.forEach((d) => add(d.name));
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return names;
+}
+
+/** How the cell binds one of its own names: `atTop` for a `var` (never in the TDZ, maybe declared in a block). */
+interface Binding { isConst: boolean; atTop: boolean }
+
 /**
- * The cell's own top-level variables, functions and classes (those with a top-level mirror
- * statement), each with whether it is a `const`. A `var` declared inside a block or a `for`
- * has no such statement: it stays a plain exports property, written through the mirrors.
+ * The cell's own variables, functions and classes: each exported name with a top-level mirror
+ * statement (bound there, after its declaration) and each exported `var` (bound at the top, so a
+ * `for (var i …)` loop updates a local too).
  */
-function ownBindings(sf: TS.SourceFile): Map<string, { isConst: boolean }> {
+function ownBindings(sf: TS.SourceFile, exported: ReadonlySet<string>): Map<string, Binding> {
   const consts = new Set<string>();
   const addNames = (name: TS.BindingName): void => {
     if (ts.isIdentifier(name)) consts.add(name.text);
@@ -68,10 +87,11 @@ function ownBindings(sf: TS.SourceFile): Map<string, { isConst: boolean }> {
       for (const declaration of statement.declarationList.declarations) addNames(declaration.name);
     }
   }
-  const own = new Map<string, { isConst: boolean }>();
+  const own = new Map<string, Binding>();
+  for (const name of varNames(sf)) if (exported.has(name)) own.set(name, { isConst: false, atTop: true });
   for (const statement of sf.statements) {
     const name = mirroredName(statement);
-    if (name !== undefined) own.set(name, { isConst: consts.has(name) });
+    if (name !== undefined && !own.has(name)) own.set(name, { isConst: consts.has(name), atTop: false });
   }
   return own;
 }
@@ -92,12 +112,16 @@ function blank(text: string): string {
  * - `__nnlab_tick();` (TICK_FUNCTION) at the top of every loop body, so interrupts stop loops;
  * - `__nnlab_export` (EXPORT_FUNCTION) for `Object.defineProperty(exports, …)` (imports);
  * - `__nnlab_declare` (DECLARE_FUNCTION) for `exports.a = … = void 0;`;
- * - `__nnlab_bind` (BIND_FUNCTION) for `exports.x = x;` after a top-level declaration, and
- *   spaces for every other `exports.x = ` of that name (the local already holds the value).
+ * - `__nnlab_bind` (BIND_FUNCTION) for `exports.x = x;` after a top-level declaration (after
+ *   `__nnlab_declare` for a `var`), and spaces for every other `exports.x = ` of that name (the
+ *   local already holds the value).
  */
 export function instrumentCell(js: string): string {
   const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
-  const own = ownBindings(sf);
+  const declarations = sf.statements.map(declaredNames);
+  const own = ownBindings(sf, new Set(declarations.flatMap((names) => names ?? [])));
+  const topBinds = [...own].filter(([, b]) => b.atTop).map(([name, b]) => ` ${bindCall(name, b.isConst)}`).join("");
+  const lastDeclaration = declarations.reduce((last, names, i) => (names ? i : last), -1);
   const edits: Edit[] = [];
   const replace = (node: TS.Node, text: string) => edits.push({ at: node.getStart(sf), end: node.end, text });
   const visit = (node: TS.Node): void => {
@@ -117,13 +141,14 @@ export function instrumentCell(js: string): string {
     }
     ts.forEachChild(node, visit);
   };
-  for (const statement of sf.statements) {
-    const declared = declaredNames(statement);
+  sf.statements.forEach((statement, i) => {
+    const declared = declarations[i];
     const mirrored = mirroredName(statement);
-    if (declared) replace(statement, `${DECLARE_FUNCTION}(exports, ${JSON.stringify(declared)});`);
-    else if (mirrored !== undefined) replace(statement, bindCall(mirrored, own.get(mirrored)!.isConst));
+    const binding = mirrored === undefined ? undefined : own.get(mirrored);
+    if (declared) replace(statement, `${DECLARE_FUNCTION}(exports, ${JSON.stringify(declared)});${i === lastDeclaration ? topBinds : ""}`);
+    else if (binding) replace(statement, binding.atTop ? blank(statement.getText(sf)) : bindCall(mirrored!, binding.isConst));
     else visit(statement);
-  }
+  });
   // From the end, so earlier positions stay valid; at one position a replacement goes before an insertion.
   edits.sort((a, b) => b.at - a.at || (b.end ?? b.at) - (a.end ?? a.at));
   let out = js;

@@ -30,7 +30,7 @@ test("a cell's own loop updates its local; exports gets an accessor after the de
   ].join("\n"));
 });
 
-test("a const is bound without a setter; closures, enums and destructuring keep their columns", () => {
+test("a const is bound without a setter, a var at the top; closures, enums and destructuring keep their columns", () => {
   const compiled = [
     "exports.E = exports.b = exports.a = exports.inc = exports.n = exports.k = void 0;",
     "const k = 1;",
@@ -49,7 +49,7 @@ test("a const is bound without a setter; closures, enums and destructuring keep 
     "})(E || (exports.E = E = {}));",
   ].join("\n");
   assert.equal(instrumentCell(compiled), [
-    '__nnlab_declare(exports, ["E","b","a","inc","n","k"]);',
+    '__nnlab_declare(exports, ["E","b","a","inc","n","k"]); __nnlab_bind(exports, "E", () => E, ($E) => E = $E);',
     "const k = 1;",
     '__nnlab_bind(exports, "k", () => k);',
     "let n = 0;",
@@ -60,22 +60,22 @@ test("a const is bound without a setter; closures, enums and destructuring keep 
     '__nnlab_bind(exports, "a", () => a, ($a) => a = $a);',
     '__nnlab_bind(exports, "b", () => b, ($b) => b = $b);',
     "var E;",
-    '__nnlab_bind(exports, "E", () => E, ($E) => E = $E);',
+    "              ",
     "(function (E) {",
     '    E[E["A"] = 0] = "A";',
     "})(E || (            E = {}));",
   ].join("\n"));
 });
 
-test("an earlier cell's variable and a var declared in a loop stay exports properties", () => {
+test("a var declared in a loop is bound at the top; an earlier cell's variable stays an exports property", () => {
   const compiled = [
     "exports.k = void 0;",
     "for (var k = 0; k < 2; exports.k = (k++, k))",
     "    exports.total = exports.total + k;",
   ].join("\n");
   assert.equal(instrumentCell(compiled), [
-    '__nnlab_declare(exports, ["k"]);',
-    "for (var k = 0; k < 2; exports.k = (k++, k))",
+    '__nnlab_declare(exports, ["k"]); __nnlab_bind(exports, "k", () => k, ($k) => k = $k);',
+    "for (var k = 0; k < 2;             (k++, k))",
     "    {__nnlab_tick();exports.total = exports.total + k;}",
   ].join("\n"));
 });

@@ -43,6 +43,11 @@ test("a closure made in a loop keeps seeing the variable as later cells change i
   assert.equal(await session("step = 100;\nadders[0]() + adders[1]()"), "203");
 });
 
+test("a var declared in a loop or its body is a local of the cell, seen by its functions later", async () => {
+  assert.equal(await session("for (var v = 0; v < 5; v++) { var twice = v * 2; }\nfunction lastTwice() { return twice; }\n[v, twice]"), "[ 5, 8 ]");
+  assert.equal(await session("lastTwice()"), "8");
+});
+
 test("a const stays const: the checker refuses an assignment and the runtime throws", async () => {
   assert.equal(await session("const fixed = 1;"), undefined);
   const checked = await k.execute("fixed = 2;");
