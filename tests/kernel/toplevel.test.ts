@@ -92,9 +92,9 @@ test("an error after a rewritten update keeps its line and column", async () => 
 });
 
 test("an interrupt stops a loop that updates its own cell's variable; the variable keeps its value", async () => {
-  const id = await k.startExecute("let spun = 0;\nwhile (true) { spun++; }");
-  await k.waitIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "execute_input");
-  await new Promise((r) => setTimeout(r, 300));
+  const id = await k.startExecute("let spun = 0;\nconsole.log('looping');\nwhile (true) { spun++; }");
+  await k.waitIopub((m) => m.parent_header.msg_id === id && m.header.msg_type === "stream", 60_000);
+  await new Promise((r) => setTimeout(r, 100));
   await k.request("control", "interrupt_request", {});
   assert.equal((await k.shellReply(id)).content.ename, "KeyboardInterrupt");
   assert.equal(await session("spun > 0"), "true");
