@@ -4,14 +4,27 @@
  */
 import { SourceMap } from "node:module";
 
-/** Called at the top of every loop body in cells (see checker.instrumentCell, runner.tick). */
+/** Called at the top of every loop body in cells (see instrument.instrumentCell, runner.tick). */
 export const TICK_FUNCTION = "__nnlab_tick";
 /**
  * Called instead of `Object.defineProperty(exports, name, …)` in compiled cells (see
- * checker.instrumentCell): a cell's names are plain, rewritable properties of the notebook's
- * exports object, so a later cell can redefine them and loops read and write them at full speed.
+ * instrument.instrumentCell): imports are plain, rewritable properties of the notebook's exports
+ * object (their value is taken when the cell imports them), so a later cell can redefine them.
  */
 export const EXPORT_FUNCTION = "__nnlab_export";
+/**
+ * `__nnlab_declare(exports, ["a", "b"])` replaces TypeScript's `exports.a = exports.b = void 0;`
+ * at the top of a compiled cell: the names the cell declares are undefined until it reaches them,
+ * and no longer reach the variables of an earlier cell that declared the same names.
+ */
+export const DECLARE_FUNCTION = "__nnlab_declare";
+/**
+ * `__nnlab_bind(exports, "x", () => x, ($x) => x = $x)` replaces `exports.x = x;` after a cell's
+ * top-level declaration of `x`: the variable stays a local of the cell (its own loops run at full
+ * speed) and the exports property reads and writes that local, so later cells and closures share
+ * one variable. A `const` is bound without a setter: assigning it throws, as in JavaScript.
+ */
+export const BIND_FUNCTION = "__nnlab_bind";
 
 /** Source maps of one cell: TypeScript → ES module JS (map1), ES module → CommonJS (map2). */
 export interface CellMaps { map1: string; map2: string }
