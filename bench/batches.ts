@@ -1,0 +1,126 @@
+/**
+ * Where the lecture's CNN epoch spends its time, batch by batch: CPU ms per batch (all threads)
+ * of the real-MNIST training pass in buckets (batches 1-100, 101-300, 301-938), the part of it
+ * spent in the DataLoader, the test pass per batch, and the wasm heap's size, all in one process.
+ * `node dist/bench/batches.js` (not part of `npm run bench`: it has no yardstick).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { torch, nn, optim, Tensor } from "../lib/index";
+import { datasets, transforms, DataLoader } from "../lib/data";
+import { Net } from "../lib/train";
+import { withGradMode } from "../lib/tensor/autograd";
+import * as ops from "../lib/ops";
+
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+function heapMB(): number {
+  const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return (b.wasm?.HEAPU8?.buffer.byteLength ?? 0) / 2 ** 20;
+}
+
+/** Train on this many batches only (NNLAB_BATCHES), for quick comparisons. */
+const LIMIT = Number(process.env["NNLAB_BATCHES"] ?? Infinity);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export async function run(): Promise<Record<string, number>> {
+  const info = await torch.ready();
+  torch.manualSeed(0);
+  if (process.env["NNLAB_PREFAULT"]) {
+    const w = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array } }).wasm;
+    const n = Number(process.env["NNLAB_PREFAULT"]) * 2 ** 20;
+    const p = w._malloc(n);
+    w.HEAPU8.fill(0, p, p + n);
+    w._free(p);
+  }
+  const startHeap = heapMB();
+  const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.1307], [0.3081])]);
+  const trainLoader = new DataLoader(datasets.MNIST({ train: true, transform }), { batchSize: 64, shuffle: true });
+  const testLoader = new DataLoader(datasets.MNIST({ train: false, transform }), { batchSize: 64, shuffle: false });
+  const model = new Net();
+  const criterion = new nn.CrossEntropyLoss();
+  const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.5 });
+  const batch: number[] = [];
+  const data: number[] = [];
+  const heap: number[] = [];
+  const [w0, c0] = [performance.now(), cpuMs()];
+  const it = trainLoader[Symbol.asyncIterator]();
+  for (;;) {
+    const a = cpuMs();
+    const next = await it.next();
+    const b = cpuMs();
+    if (next.done) break;
+    const [inputs, target] = next.value;
+    optimizer.zeroGrad();
+    const loss = criterion(model(inputs), target);
+    loss.backward();
+    optimizer.step();
+    loss.item();
+    const c = cpuMs();
+    batch.push(c - a);
+    data.push(b - a);
+    heap.push(heapMB());
+    if (batch.length === LIMIT) break;
+    if (batch.length === 100 && process.env["NNLAB_MARK"]) console.log(`mark ${process.hrtime.bigint() / 1000n}`);
+  }
+  const [w1, c1] = [performance.now(), cpuMs()];
+  // The step benchmark's loop in the same process: the same batch again and again, no DataLoader.
+  const [inputs, target] = (await trainLoader[Symbol.asyncIterator]().next()).value as [Tensor, Tensor];
+  const fixed: number[] = [];
+  for (let i = 0; i < Math.min(300, batch.length); i++) {
+    const a = cpuMs();
+    optimizer.zeroGrad();
+    const loss = criterion(model(inputs), target);
+    loss.backward();
+    optimizer.step();
+    loss.item();
+    fixed.push(cpuMs() - a);
+  }
+  const [w1t, c1t] = [performance.now(), cpuMs()];
+  const test: number[] = [];
+  let correct = 0;
+  await withGradMode(false, async () => {
+    let a = cpuMs();
+    for await (const [inputs, target] of testLoader) {
+      const [, predicted] = ops.max(model(inputs).data, 1);
+      correct += predicted.eq(target).sum().item();
+      const c = cpuMs();
+      test.push(c - a);
+      a = c;
+    }
+  });
+  const [w2, c2] = [performance.now(), cpuMs()];
+  const out: Record<string, number> = {
+    threads: info.threads,
+    "train wall s": (w1 - w0) / 1000,
+    "train cpu s": (c1 - c0) / 1000,
+    "test wall s": (w2 - w1t) / 1000,
+    "test cpu s": (c2 - c1t) / 1000,
+    "batches 1-100 cpu ms (mean)": mean(batch.slice(0, 100)),
+    "batches 101-300 cpu ms (mean)": mean(batch.slice(100, 300)),
+    "batches 301- cpu ms (mean)": mean(batch.slice(300)),
+    "batches 301- cpu ms (median)": median(batch.slice(300)),
+    "same batch again, step cpu ms (mean)": mean(fixed),
+    "same batch again, step cpu ms (median)": median(fixed),
+    "loader share 1-100 cpu ms": mean(data.slice(0, 100)),
+    "loader share 301- cpu ms": mean(data.slice(300)),
+    "test batch cpu ms (mean)": mean(test),
+    "wasm heap MB at start / after 100 / 300 / end": 0,
+    "accuracy %": (100 * correct) / 10000,
+  };
+  const buckets = [0, 10, 25, 50, 75, 100, 150, 200, 300].map((s, i, a) => `${s + 1}-${a[i + 1] ?? batch.length}: ${mean(batch.slice(s, a[i + 1] ?? batch.length)).toFixed(1)}`);
+  console.log(`cpu ms per batch by batches: ${buckets.join(", ")}`);
+  console.log(`heap MB: start ${startHeap.toFixed(0)}, after 50 ${heap[49].toFixed(0)}, 100 ${heap[99].toFixed(0)}, 200 ${heap[199].toFixed(0)}, 300 ${heap[Math.min(299, heap.length - 1)].toFixed(0)}, end ${heap[heap.length - 1].toFixed(0)}`);
+  delete out["wasm heap MB at start / after 100 / 300 / end"];
+  for (const [k, v] of Object.entries(out)) console.log(`batches: ${k.padEnd(34)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
+  return out;
+}
+
+if (require.main === module) run().then(() => process.exit(0));
