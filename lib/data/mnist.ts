@@ -15,6 +15,7 @@ import type { Collated } from "./collate";
 import { checkIndex, Dataset } from "./dataset";
 import { readIdx, type IdxArray } from "./idx";
 import { Image } from "./image";
+import { byteTable } from "./byte-table";
 import type { Transform } from "./transforms";
 
 /** The class names, as torchvision's `MNIST.classes`: "0 - zero" … "9 - nine". */
@@ -137,22 +138,24 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
     return [this.transform ? this.transform(img) : (img as unknown as X), this.targetTransform ? this.targetTransform(label) : label];
   }
 
-  /** With a transform that has a batched form (ToTensor, Normalize, Compose of them), one pass over the bytes. */
+  /**
+   * With a transform that has a batched form (ToTensor, Normalize, Compose of them), one pass over
+   * the bytes; when it is pointwise, that pass looks each pixel up in the transform's byte table
+   * (byteTable: the same float32 values) and writes the batch's one Float32Array.
+   */
   override getBatch(indices: ArrayLike<number>): Collated<[X, number]> {
     const batched = this.transform?.batched;
     if (!batched || this.targetTransform) return super.getBatch(indices);
     const n = indices.length;
     const px = SIDE * SIDE;
-    const bytes = new Uint8Array(n * px);
+    const rows = new Int32Array(n);
     const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = checkIndex(indices[i], this.length);
-      bytes.set(this.images.subarray(k * px, (k + 1) * px), i * px);
-      labels[i] = this.labels[k];
-    }
-    const out = batched({ kind: "bytes", data: bytes, shape: [n, SIDE, SIDE, 1] });
-    if (out.kind !== "float") return super.getBatch(indices);
-    const inputs = new Tensor(tf.tensor(out.data, [...out.shape], "float32"));
+    for (let i = 0; i < n; i++) labels[i] = this.labels[(rows[i] = checkIndex(indices[i], this.length))];
+    const table = byteTable(this.transform!);
+    const out = table ? { data: lookUp(this.images, rows, px, table), shape: [n, 1, SIDE, SIDE] }
+      : batched({ kind: "bytes", data: gather(this.images, rows, px), shape: [n, SIDE, SIDE, 1] });
+    if ("kind" in out && out.kind !== "float") return super.getBatch(indices);
+    const inputs = new Tensor(tf.tensor(out.data as Float32Array, [...out.shape], "float32"));
     return [inputs, new Tensor(tf.tensor(labels, [n], "int32"))] as unknown as Collated<[X, number]>;
   }
 
@@ -162,6 +165,24 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
     if (this.transform) lines.push(`    StandardTransform\nTransform: ${String(this.transform).split("\n").join("\n           ")}`);
     return lines.join("\n");
   }
+}
+
+/** The `size`-byte rows of `bytes` at `rows`, one after another. */
+function gather(bytes: Uint8Array, rows: Int32Array, size: number): Uint8Array {
+  const out = new Uint8Array(rows.length * size);
+  rows.forEach((k, i) => out.set(bytes.subarray(k * size, (k + 1) * size), i * size));
+  return out;
+}
+
+/** `table[byte]` for every byte of the `size`-byte rows of `bytes` at `rows`, one after another. */
+function lookUp(bytes: Uint8Array, rows: Int32Array, size: number, table: Float32Array): Float32Array {
+  const out = new Float32Array(rows.length * size);
+  for (let i = 0; i < rows.length; i++) {
+    const from = rows[i] * size;
+    const to = i * size;
+    for (let p = 0; p < size; p++) out[to + p] = table[bytes[from + p]];
+  }
+  return out;
 }
 
 export type MNIST<X = Image> = MNISTDataset<X>;
