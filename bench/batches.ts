@@ -4,6 +4,7 @@
  * spent in the DataLoader, the test pass per batch, and the wasm heap's size, all in one process.
  * `node dist/bench/batches.js` (not part of `npm run bench`: it has no yardstick).
  */
+import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { torch, nn, optim, Tensor } from "../lib/index";
 import { datasets, transforms, DataLoader } from "../lib/data";
@@ -19,6 +20,33 @@ const cpuMs = (): number => {
 function heapMB(): number {
   const b = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
   return (b.wasm?.HEAPU8?.buffer.byteLength ?? 0) / 2 ** 20;
+}
+
+/** CPU ms of each of this process's threads by name (Linux's /proc; empty elsewhere). */
+function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of fs.readdirSync("/proc/self/task")) {
+      const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      const fields = fs.readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
+      const key = tid === String(process.pid) ? "main" : name;
+      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) * 10);
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** Per thread name, CPU ms per batch between two threadCpu() readings. */
+function threadShare(before: Map<string, number>, after: Map<string, number>, batches: number): string {
+  return [...after].map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / batches] as const).filter(([, v]) => v > 0.05)
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", ");
+}
+
+/** Prints the monotonic clock in µs (a --cpu-prof profile's time base) with NNLAB_MARK=1. */
+function mark(what: string): void {
+  if (process.env["NNLAB_MARK"]) console.log(`mark ${what} ${process.hrtime.bigint() / 1000n}`);
 }
 
 /** Train on this many batches only (NNLAB_BATCHES), for quick comparisons. */
@@ -50,6 +78,18 @@ export async function run(): Promise<Record<string, number>> {
   const batch: number[] = [];
   const data: number[] = [];
   const heap: number[] = [];
+  const gcs = { major: 0, minor: 0, majorMs: 0, minorMs: 0 };
+  const { PerformanceObserver, constants } = await import("node:perf_hooks");
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const major = (e as unknown as { detail: { kind: number } }).detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+      gcs[major ? "major" : "minor"]++;
+      gcs[major ? "majorMs" : "minorMs"] += e.duration;
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const faults0 = process.resourceUsage().minorPageFault;
+  let threads300 = threadCpu();
   const [w0, c0] = [performance.now(), cpuMs()];
   const it = trainLoader[Symbol.asyncIterator]();
   for (;;) {
@@ -68,22 +108,15 @@ export async function run(): Promise<Record<string, number>> {
     data.push(b - a);
     heap.push(heapMB());
     if (batch.length === LIMIT) break;
-    if (batch.length === 100 && process.env["NNLAB_MARK"]) console.log(`mark ${process.hrtime.bigint() / 1000n}`);
+    if (batch.length === 300) {
+      mark("batch 300");
+      threads300 = threadCpu();
+    }
   }
   const [w1, c1] = [performance.now(), cpuMs()];
-  // The step benchmark's loop in the same process: the same batch again and again, no DataLoader.
-  const [inputs, target] = (await trainLoader[Symbol.asyncIterator]().next()).value as [Tensor, Tensor];
-  const fixed: number[] = [];
-  for (let i = 0; i < Math.min(300, batch.length); i++) {
-    const a = cpuMs();
-    optimizer.zeroGrad();
-    const loss = criterion(model(inputs), target);
-    loss.backward();
-    optimizer.step();
-    loss.item();
-    fixed.push(cpuMs() - a);
-  }
-  const [w1t, c1t] = [performance.now(), cpuMs()];
+  mark("epoch end");
+  console.log(`training pass: ${process.resourceUsage().minorPageFault - faults0} minor page faults; GCs: ${JSON.stringify(gcs)}`);
+  const threadsEnd = threadCpu();
   const test: number[] = [];
   let correct = 0;
   await withGradMode(false, async () => {
@@ -97,12 +130,31 @@ export async function run(): Promise<Record<string, number>> {
     }
   });
   const [w2, c2] = [performance.now(), cpuMs()];
+  // The step benchmark's loop in the same process: the same batch again and again, no DataLoader.
+  const [inputs, target] = (await trainLoader[Symbol.asyncIterator]().next()).value as [Tensor, Tensor];
+  const fixed: number[] = [];
+  mark("fixed start");
+  Object.assign(gcs, { major: 0, minor: 0, majorMs: 0, minorMs: 0 });
+  const faults1 = process.resourceUsage().minorPageFault;
+  const threadsFixed = threadCpu();
+  for (let i = 0; i < Math.min(300, batch.length); i++) {
+    const a = cpuMs();
+    optimizer.zeroGrad();
+    const loss = criterion(model(inputs), target);
+    loss.backward();
+    optimizer.step();
+    loss.item();
+    fixed.push(cpuMs() - a);
+  }
+  mark("fixed end");
+  console.log(`the same batch again: ${process.resourceUsage().minorPageFault - faults1} minor page faults; GCs: ${JSON.stringify(gcs)}`);
+  console.log(`CPU ms per batch by thread: batches 301-: ${threadShare(threads300, threadsEnd, batch.length - 300)}; the same batch again: ${threadShare(threadsFixed, threadCpu(), fixed.length)}`);
   const out: Record<string, number> = {
     threads: info.threads,
     "train wall s": (w1 - w0) / 1000,
     "train cpu s": (c1 - c0) / 1000,
-    "test wall s": (w2 - w1t) / 1000,
-    "test cpu s": (c2 - c1t) / 1000,
+    "test wall s": (w2 - w1) / 1000,
+    "test cpu s": (c2 - c1) / 1000,
     "batches 1-100 cpu ms (mean)": mean(batch.slice(0, 100)),
     "batches 101-300 cpu ms (mean)": mean(batch.slice(100, 300)),
     "batches 301- cpu ms (mean)": mean(batch.slice(300)),

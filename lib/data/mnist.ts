@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { checkOptions, RuntimeError } from "../errors";
+import { filledFloat32 } from "../backend/fill";
 import { Tensor } from "../tensor/tensor";
 import { callable } from "./callable";
 import type { Collated } from "./collate";
@@ -141,7 +142,7 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
   /**
    * With a transform that has a batched form (ToTensor, Normalize, Compose of them), one pass over
    * the bytes; when it is pointwise, that pass looks each pixel up in the transform's byte table
-   * (byteTable: the same float32 values) and writes the batch's one Float32Array.
+   * (byteTable: the same float32 values) and writes the batch straight into its tensor's buffer.
    */
   override getBatch(indices: ArrayLike<number>): Collated<[X, number]> {
     const batched = this.transform?.batched;
@@ -152,11 +153,14 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
     const labels = new Int32Array(n);
     for (let i = 0; i < n; i++) labels[i] = this.labels[(rows[i] = checkIndex(indices[i], this.length))];
     const table = byteTable(this.transform!);
-    const out = table ? { data: lookUp(this.images, rows, px, table), shape: [n, 1, SIDE, SIDE] }
-      : batched({ kind: "bytes", data: gather(this.images, rows, px), shape: [n, SIDE, SIDE, 1] });
-    if ("kind" in out && out.kind !== "float") return super.getBatch(indices);
-    const inputs = new Tensor(tf.tensor(out.data as Float32Array, [...out.shape], "float32"));
-    return [inputs, new Tensor(tf.tensor(labels, [n], "int32"))] as unknown as Collated<[X, number]>;
+    let inputs: tf.Tensor;
+    if (table) inputs = filledFloat32([n, 1, SIDE, SIDE], (out) => lookUp(this.images, rows, px, table, out));
+    else {
+      const out = batched({ kind: "bytes", data: gather(this.images, rows, px), shape: [n, SIDE, SIDE, 1] });
+      if (out.kind !== "float") return super.getBatch(indices);
+      inputs = tf.tensor(out.data, [...out.shape], "float32");
+    }
+    return [new Tensor(inputs), new Tensor(tf.tensor(labels, [n], "int32"))] as unknown as Collated<[X, number]>;
   }
 
   override toString(): string {
@@ -174,15 +178,13 @@ function gather(bytes: Uint8Array, rows: Int32Array, size: number): Uint8Array {
   return out;
 }
 
-/** `table[byte]` for every byte of the `size`-byte rows of `bytes` at `rows`, one after another. */
-function lookUp(bytes: Uint8Array, rows: Int32Array, size: number, table: Float32Array): Float32Array {
-  const out = new Float32Array(rows.length * size);
+/** Writes `table[byte]` for every byte of the `size`-byte rows of `bytes` at `rows` into `out`, one row after another. */
+function lookUp(bytes: Uint8Array, rows: Int32Array, size: number, table: Float32Array, out: Float32Array): void {
   for (let i = 0; i < rows.length; i++) {
     const from = rows[i] * size;
     const to = i * size;
     for (let p = 0; p < size; p++) out[to + p] = table[bytes[from + p]];
   }
-  return out;
 }
 
 export type MNIST<X = Image> = MNISTDataset<X>;
