@@ -2,7 +2,10 @@
  * Where the lecture's CNN epoch spends its time, batch by batch: CPU ms per batch (all threads)
  * of the real-MNIST training pass in buckets (batches 1-100, 101-300, 301-938), the part of it
  * spent in the DataLoader, the test pass per batch, and the wasm heap's size, all in one process.
- * `node dist/bench/batches.js` (not part of `npm run bench`: it has no yardstick).
+ * Then the step benchmark's loop (the same batch again, no DataLoader) in the same process, and per
+ * phase the CPU time of each thread and minor page faults, and V8's garbage collections in the training pass.
+ * `node dist/bench/batches.js` (not part of `npm run bench`: it has no yardstick); NNLAB_BATCHES=n
+ * trains on n batches only; NNLAB_MARK=1 prints the phases' times for a --cpu-prof profile.
  */
 import * as fs from "node:fs";
 import * as tf from "@tensorflow/tfjs-core";
@@ -61,13 +64,6 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 export async function run(): Promise<Record<string, number>> {
   const info = await torch.ready();
   torch.manualSeed(0);
-  if (process.env["NNLAB_PREFAULT"]) {
-    const w = (tf.backend() as unknown as { wasm: { _malloc(n: number): number; _free(p: number): void; HEAPU8: Uint8Array } }).wasm;
-    const n = Number(process.env["NNLAB_PREFAULT"]) * 2 ** 20;
-    const p = w._malloc(n);
-    w.HEAPU8.fill(0, p, p + n);
-    w._free(p);
-  }
   const startHeap = heapMB();
   const transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.1307], [0.3081])]);
   const trainLoader = new DataLoader(datasets.MNIST({ train: true, transform }), { batchSize: 64, shuffle: true });
@@ -114,7 +110,9 @@ export async function run(): Promise<Record<string, number>> {
     }
   }
   const [w1, c1] = [performance.now(), cpuMs()];
+  const heapEnd = heapMB();
   mark("epoch end");
+  await new Promise<void>((resolve) => setImmediate(resolve));
   console.log(`training pass: ${process.resourceUsage().minorPageFault - faults0} minor page faults; GCs: ${JSON.stringify(gcs)}`);
   const threadsEnd = threadCpu();
   const test: number[] = [];
@@ -130,11 +128,11 @@ export async function run(): Promise<Record<string, number>> {
     }
   });
   const [w2, c2] = [performance.now(), cpuMs()];
+  observer.disconnect();
   // The step benchmark's loop in the same process: the same batch again and again, no DataLoader.
   const [inputs, target] = (await trainLoader[Symbol.asyncIterator]().next()).value as [Tensor, Tensor];
   const fixed: number[] = [];
   mark("fixed start");
-  Object.assign(gcs, { major: 0, minor: 0, majorMs: 0, minorMs: 0 });
   const faults1 = process.resourceUsage().minorPageFault;
   const threadsFixed = threadCpu();
   for (let i = 0; i < Math.min(300, batch.length); i++) {
@@ -147,7 +145,7 @@ export async function run(): Promise<Record<string, number>> {
     fixed.push(cpuMs() - a);
   }
   mark("fixed end");
-  console.log(`the same batch again: ${process.resourceUsage().minorPageFault - faults1} minor page faults; GCs: ${JSON.stringify(gcs)}`);
+  console.log(`the same batch again: ${process.resourceUsage().minorPageFault - faults1} minor page faults`);
   console.log(`CPU ms per batch by thread: batches 301-: ${threadShare(threads300, threadsEnd, batch.length - 300)}; the same batch again: ${threadShare(threadsFixed, threadCpu(), fixed.length)}`);
   const out: Record<string, number> = {
     threads: info.threads,
@@ -164,13 +162,11 @@ export async function run(): Promise<Record<string, number>> {
     "loader share 1-100 cpu ms": mean(data.slice(0, 100)),
     "loader share 301- cpu ms": mean(data.slice(300)),
     "test batch cpu ms (mean)": mean(test),
-    "wasm heap MB at start / after 100 / 300 / end": 0,
     "accuracy %": (100 * correct) / 10000,
   };
   const buckets = [0, 10, 25, 50, 75, 100, 150, 200, 300].map((s, i, a) => `${s + 1}-${a[i + 1] ?? batch.length}: ${mean(batch.slice(s, a[i + 1] ?? batch.length)).toFixed(1)}`);
   console.log(`cpu ms per batch by batches: ${buckets.join(", ")}`);
-  console.log(`heap MB: start ${startHeap.toFixed(0)}, after 50 ${heap[49].toFixed(0)}, 100 ${heap[99].toFixed(0)}, 200 ${heap[199].toFixed(0)}, 300 ${heap[Math.min(299, heap.length - 1)].toFixed(0)}, end ${heap[heap.length - 1].toFixed(0)}`);
-  delete out["wasm heap MB at start / after 100 / 300 / end"];
+  console.log(`heap MB: start ${startHeap.toFixed(0)}, after 50 ${heap[49].toFixed(0)}, 100 ${heap[99].toFixed(0)}, 200 ${heap[199].toFixed(0)}, 300 ${heap[Math.min(299, heap.length - 1)].toFixed(0)}, end of the training pass ${heapEnd.toFixed(0)}`);
   for (const [k, v] of Object.entries(out)) console.log(`batches: ${k.padEnd(34)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
   return out;
 }
