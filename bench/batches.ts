@@ -85,7 +85,8 @@ export async function run(): Promise<Record<string, number>> {
   });
   observer.observe({ entryTypes: ["gc"] });
   const faults0 = process.resourceUsage().minorPageFault;
-  let threads300 = threadCpu();
+  const threads0 = threadCpu();
+  let [threads100, threads300] = [threads0, threads0];
   const [w0, c0] = [performance.now(), cpuMs()];
   const it = trainLoader[Symbol.asyncIterator]();
   for (;;) {
@@ -104,6 +105,7 @@ export async function run(): Promise<Record<string, number>> {
     data.push(b - a);
     heap.push(heapMB());
     if (batch.length === LIMIT) break;
+    if (batch.length === 100) threads100 = threadCpu();
     if (batch.length === 300) {
       mark("batch 300");
       threads300 = threadCpu();
@@ -146,7 +148,7 @@ export async function run(): Promise<Record<string, number>> {
   }
   mark("fixed end");
   console.log(`the same batch again: ${process.resourceUsage().minorPageFault - faults1} minor page faults`);
-  console.log(`CPU ms per batch by thread: batches 301-: ${threadShare(threads300, threadsEnd, batch.length - 300)}; the same batch again: ${threadShare(threadsFixed, threadCpu(), fixed.length)}`);
+  console.log(`CPU ms per batch by thread: batches 1-100: ${threadShare(threads0, threads100, 100)}; batches 301-: ${threadShare(threads300, threadsEnd, batch.length - 300)}; the same batch again: ${threadShare(threadsFixed, threadCpu(), fixed.length)}`);
   const out: Record<string, number> = {
     threads: info.threads,
     "train wall s": (w1 - w0) / 1000,
