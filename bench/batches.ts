@@ -168,7 +168,8 @@ export async function run(): Promise<Record<string, number>> {
   };
   const buckets = [0, 10, 25, 50, 75, 100, 150, 200, 300].map((s, i, a) => `${s + 1}-${a[i + 1] ?? batch.length}: ${mean(batch.slice(s, a[i + 1] ?? batch.length)).toFixed(1)}`);
   console.log(`cpu ms per batch by batches: ${buckets.join(", ")}`);
-  console.log(`heap MB: start ${startHeap.toFixed(0)}, after 50 ${heap[49].toFixed(0)}, 100 ${heap[99].toFixed(0)}, 200 ${heap[199].toFixed(0)}, 300 ${heap[Math.min(299, heap.length - 1)].toFixed(0)}, end of the training pass ${heapEnd.toFixed(0)}`);
+  const heapAt = (b: number): string => (heap[Math.min(b, heap.length) - 1] ?? 0).toFixed(0);
+  console.log(`heap MB: start ${startHeap.toFixed(0)}, after 50 ${heapAt(50)}, 100 ${heapAt(100)}, 200 ${heapAt(200)}, 300 ${heapAt(300)}, end of the training pass ${heapEnd.toFixed(0)}`);
   for (const [k, v] of Object.entries(out)) console.log(`batches: ${k.padEnd(34)} ${Number.isInteger(v) ? v : v.toFixed(2)}`);
   return out;
 }
