@@ -75,6 +75,8 @@ function summary(prefix: string, rs: EpochResult[]): Record<string, number> {
   const mean = rs.reduce((a, r) => a + r.train_s, 0) / rs.length;
   const out: Record<string, number> = {
     [`${prefix} s/epoch`]: mean,
+    // CPU time of the training and test pass (all threads): it moves far less with the load than wall time
+    [`${prefix} cpu s/epoch`]: rs.reduce((a, r) => a + r.cpu_s, 0) / rs.length,
     [`${prefix} acc 1 epoch %`]: 100 * rs[0].accuracy,
     [`${prefix} peak RSS MB`]: Math.max(...rs.map((r) => r.peak_rss_mb)),
     [`${prefix} threads`]: rs[0].threads,

@@ -9,12 +9,14 @@ import fs from "node:fs";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import { checkOptions, RuntimeError } from "../errors";
+import { filledFloat32 } from "../backend/fill";
 import { Tensor } from "../tensor/tensor";
 import { callable } from "./callable";
 import type { Collated } from "./collate";
 import { checkIndex, Dataset } from "./dataset";
 import { readIdx, type IdxArray } from "./idx";
 import { Image } from "./image";
+import { byteTable } from "./byte-table";
 import type { Transform } from "./transforms";
 
 /** The class names, as torchvision's `MNIST.classes`: "0 - zero" … "9 - nine". */
@@ -137,23 +139,28 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
     return [this.transform ? this.transform(img) : (img as unknown as X), this.targetTransform ? this.targetTransform(label) : label];
   }
 
-  /** With a transform that has a batched form (ToTensor, Normalize, Compose of them), one pass over the bytes. */
+  /**
+   * With a transform that has a batched form (ToTensor, Normalize, Compose of them), one pass over
+   * the bytes; when it is pointwise, that pass looks each pixel up in the transform's byte table
+   * (byteTable: the same float32 values) and writes the batch straight into its tensor's buffer.
+   */
   override getBatch(indices: ArrayLike<number>): Collated<[X, number]> {
     const batched = this.transform?.batched;
     if (!batched || this.targetTransform) return super.getBatch(indices);
     const n = indices.length;
     const px = SIDE * SIDE;
-    const bytes = new Uint8Array(n * px);
+    const rows = new Int32Array(n);
     const labels = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const k = checkIndex(indices[i], this.length);
-      bytes.set(this.images.subarray(k * px, (k + 1) * px), i * px);
-      labels[i] = this.labels[k];
+    for (let i = 0; i < n; i++) labels[i] = this.labels[(rows[i] = checkIndex(indices[i], this.length))];
+    const table = byteTable(this.transform!);
+    let inputs: tf.Tensor;
+    if (table) inputs = filledFloat32([n, 1, SIDE, SIDE], (out) => lookUp(this.images, rows, px, table, out));
+    else {
+      const out = batched({ kind: "bytes", data: gather(this.images, rows, px), shape: [n, SIDE, SIDE, 1] });
+      if (out.kind !== "float") return super.getBatch(indices);
+      inputs = tf.tensor(out.data, [...out.shape], "float32");
     }
-    const out = batched({ kind: "bytes", data: bytes, shape: [n, SIDE, SIDE, 1] });
-    if (out.kind !== "float") return super.getBatch(indices);
-    const inputs = new Tensor(tf.tensor(out.data, [...out.shape], "float32"));
-    return [inputs, new Tensor(tf.tensor(labels, [n], "int32"))] as unknown as Collated<[X, number]>;
+    return [new Tensor(inputs), new Tensor(tf.tensor(labels, [n], "int32"))] as unknown as Collated<[X, number]>;
   }
 
   override toString(): string {
@@ -161,6 +168,22 @@ export class MNISTDataset<X = Image> extends Dataset<[X, number]> {
       `    Split: ${this.train ? "Train" : "Test"}`];
     if (this.transform) lines.push(`    StandardTransform\nTransform: ${String(this.transform).split("\n").join("\n           ")}`);
     return lines.join("\n");
+  }
+}
+
+/** The `size`-byte rows of `bytes` at `rows`, one after another. */
+function gather(bytes: Uint8Array, rows: Int32Array, size: number): Uint8Array {
+  const out = new Uint8Array(rows.length * size);
+  rows.forEach((k, i) => out.set(bytes.subarray(k * size, (k + 1) * size), i * size));
+  return out;
+}
+
+/** Writes `table[byte]` for every byte of the `size`-byte rows of `bytes` at `rows` into `out`, one row after another. */
+function lookUp(bytes: Uint8Array, rows: Int32Array, size: number, table: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < rows.length; i++) {
+    const from = rows[i] * size;
+    const to = i * size;
+    for (let p = 0; p < size; p++) out[to + p] = table[bytes[from + p]];
   }
 }
 

@@ -24,6 +24,8 @@ export interface Transform<I = any, O = any> {
   (input: I): O;
   /** The same transform on a whole batch, on typed arrays; absent when the transform has none. */
   readonly batched?: (batch: ImageBatch) => ImageBatch;
+  /** True when `batched` maps each pixel of a one-channel image on its own, by its value alone (ToTensor, Normalize, Compose of them). */
+  readonly pointwise?: boolean;
 }
 
 type Last<T extends readonly unknown[]> = T extends readonly [...unknown[], infer L] ? L : T[number];
@@ -31,10 +33,10 @@ type In<T> = T extends (input: infer I) => unknown ? I : never;
 type Out<T> = T extends (input: never) => infer O ? O : never;
 
 /** Makes `fn` a transform that prints as `repr` (torchvision's repr, e.g. `Normalize(mean=[0.1307], std=[0.3081])`). */
-function transform<I, O>(repr: string, fn: (input: I) => O, batched?: (batch: ImageBatch) => ImageBatch): Transform<I, O> {
+function transform<I, O>(repr: string, fn: (input: I) => O, batched?: (batch: ImageBatch) => ImageBatch, pointwise = false): Transform<I, O> {
   const t = (input: I) => fn(input);
   const show = () => repr;
-  return Object.assign(t, { batched, toString: show, [inspectCustom]: show });
+  return Object.assign(t, { batched, pointwise: batched !== undefined && pointwise, toString: show, [inspectCustom]: show });
 }
 
 /** `transforms.X(...)` and `new transforms.X(...)` both work, as torchvision's classes are called without `new`. */
@@ -64,7 +66,7 @@ export const Compose: ComposeFactory = newOptional(<const T extends readonly Tra
   const batched = steps.every((b) => b !== undefined)
     ? (batch: ImageBatch) => steps.reduce((b, step) => step!(b), batch)
     : undefined;
-  return transform(repr, (x: In<T[0]>) => transforms.reduce((v, t) => t(v), x as unknown) as Out<Last<T>>, batched);
+  return transform(repr, (x: In<T[0]>) => transforms.reduce((v, t) => t(v), x as unknown) as Out<Last<T>>, batched, transforms.every((t) => t.pointwise));
 });
 
 /** An 8-bit image (H × W × C bytes) → a float tensor [C, H, W] with values in [0, 1]. */
@@ -79,7 +81,7 @@ export const ToTensor = newOptional((): Transform<Image, Tensor> => transform("T
   if (batch.kind !== "bytes") throw new TorchTypeError("ToTensor: the images are tensors already (ToTensor appears twice in Compose?)");
   const [n, h, w, c] = batch.shape;
   return { kind: "float", data: toChannelsFirst(batch.data, n, h, w, c), shape: [n, c, h, w] };
-}));
+}, true));
 
 /** bytes [N, H, W, C] → floats [N, C, H, W] divided by 255. */
 function toChannelsFirst(bytes: Uint8Array, n: number, h: number, w: number, c: number): Float32Array {
@@ -140,7 +142,7 @@ export const Normalize = newOptional((mean: number | readonly number[], std: num
       }
     }
     return { kind: "float", data: out, shape: batch.shape };
-  });
+  }, true);
 });
 
 /** A user function as a transform (no batched form). */
