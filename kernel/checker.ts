@@ -12,6 +12,7 @@ import { runInNewContext } from "node:vm";
 import { serve } from "./rpc";
 import { PROJECT_ROOT } from "./prelude";
 import { type CellMaps } from "./cells";
+import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import { requireWithCodeCache, type CachedModule } from "./code-cache";
 import { instrumentCell } from "./instrument";
 import { lightBuilderFactory } from "./program";
@@ -138,6 +139,7 @@ function position(code: string, offset: number): Diagnostic["start"] {
  */
 function loadTypeScriptWithSourceMaps(): typeof TS {
   const file = require.resolve("@tslab/typescript-for-tslab");
+  setCollectorFlags(); // the flags the kernel's code cache is made under, whoever started this worker
   typescriptModule = requireWithCodeCache(file);
   const real = typescriptModule.exports as typeof TS;
   const patched = Object.create(real, {

@@ -12,8 +12,12 @@
 import type * as TS from "@tslab/typescript-for-tslab";
 import { BIND_FUNCTION, DECLARE_FUNCTION, EXPORT_FUNCTION, TICK_FUNCTION } from "./cells";
 
-/** tslab's own TypeScript build: the compiled cells come from it. */
-const ts = require("@tslab/typescript-for-tslab") as typeof TS;
+/**
+ * tslab's own TypeScript build (the compiled cells come from it), required at the first cell: by
+ * then the checker has loaded it with its code cache. Required here at load time, it was loaded
+ * twice, once plainly and once by the checker (+35 MB and ~0.3 s for every kernel).
+ */
+let ts: typeof TS;
 
 /** Replace `[at, end)` with `text`; an insertion when `end` is missing. */
 interface Edit { at: number; end?: number; text: string }
@@ -117,6 +121,7 @@ function blank(text: string): string {
  *   local already holds the value).
  */
 export function instrumentCell(js: string): string {
+  ts ??= require("@tslab/typescript-for-tslab") as typeof TS;
   const sf = ts.createSourceFile("cell.js", js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   const declarations = sf.statements.map(declaredNames);
   const own = ownBindings(sf, new Set(declarations.flatMap((names) => names ?? [])));

@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import type { DisplayMetadata, MimeBundle } from "../lib/display/protocol";
-import { setCollectorFlags } from "../lib/tensor/memory";
+import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import type { CheckerHandlers, CompileResult } from "./checker";
 import { KernelRestarted, NnlabError } from "./errors";
 import { preludeSource } from "./prelude";

@@ -9,24 +9,14 @@
  * enabled through V8 flags at load time. Where that is unavailable, finalizers run at the next
  * turn of the event loop (any `await`).
  */
-import * as v8 from "node:v8";
 import * as vm from "node:vm";
+import { setCollectorFlags } from "./collector-flags";
 
 type Disposable = { dispose(): void };
 type Holder = { release(): void };
 
 interface SyncRegistry<T> extends FinalizationRegistry<T> {
   cleanupSome?: (callback?: (held: T) => void) => void;
-}
-
-/**
- * Sets the V8 flags the collector needs (`gc`, `cleanupSome`). They are process-wide: the kernel
- * sets them before its worker threads start, so every isolate compiles code under the same flags
- * (V8 accepts a code cache only under the flags it was made with; see kernel/code-cache.ts).
- */
-export function setCollectorFlags(): void {
-  v8.setFlagsFromString("--expose-gc");
-  v8.setFlagsFromString("--harmony-weak-refs-with-cleanup-some");
 }
 
 function makeCollector(): { gc: (() => void) | null; Registry: typeof FinalizationRegistry } {
