@@ -200,6 +200,19 @@ export class KernelClient {
     }
   }
 
+  /**
+   * Makes an nnlab kernel as if just started, without a new process (`nnlab_reset_request`, see
+   * kernel/server.ts): a fresh runner, only the prelude's declarations, execution count 0. The
+   * messages and stderr kept from before are dropped. Throws KernelDiedError if the kernel exits,
+   * NnlabError if it answers that it could not reset.
+   */
+  async reset(): Promise<void> {
+    const reply = await this.whileAlive(this.request("control", "nnlab_reset_request", {}));
+    if (reply.content.status !== "ok") throw new NnlabError(`the kernel could not reset: ${String(reply.content.evalue)}`);
+    this.iopubLog.splice(0);
+    this.stderr = "";
+  }
+
   async heartbeat(payload: string): Promise<string> {
     await this.hb.send(payload);
     const [echo] = await this.hb.receive();
