@@ -1,7 +1,8 @@
 /**
  * Parallel grading: 40 copies of one small submission graded with --jobs 1 and with --jobs 2.
- * Each copy runs in its own fresh kernel, so the time per submission is mostly a kernel start and
- * its cells; with two jobs two kernels work at once. Prints seconds per submission for both and
+ * Each job starts one kernel and resets it between its copies (a fresh runner; the checker's parsed
+ * TypeScript program is kept), so the time per submission is mostly the fresh runner's start and
+ * the cells; with two jobs two kernels work at once. Prints seconds per submission for both and
  * the ratio (target: jobs 2 < 0.6 × jobs 1 on 2 cores).
  * `node dist/bench/assign.js [COPIES]` runs it alone.
  */
