@@ -75,7 +75,7 @@ function scores(spec: AssignmentSpec, graded: Notebook, session: SessionResult |
 }
 
 /** Grades one file; given a KernelSlot, on its kernel (reset first), else in a kernel of its own. */
-export async function gradeSubmission(file: string, spec: AssignmentSpec, options: GradeOptions, kernels?: KernelSlot): Promise<SubmissionResult> {
+export async function gradeSubmission(file: string, spec: AssignmentSpec, options: GradeOptions, kernelSlot?: KernelSlot): Promise<SubmissionResult> {
   const started = performance.now();
   const student = studentOf(file, spec);
   let submission: Notebook;
@@ -89,7 +89,7 @@ export async function gradeSubmission(file: string, spec: AssignmentSpec, option
   }
   const { notebook, notes } = restoreCells(submission, spec);
   const session = await runForGrading(notebook, {
-    cwd: path.dirname(path.resolve(file)), timeoutMs: options.timeoutMs, seed: options.seed, maxOutputChars: options.maxOutputChars, kernels,
+    cwd: path.dirname(path.resolve(file)), timeoutMs: options.timeoutMs, seed: options.seed, maxOutputChars: options.maxOutputChars, kernelSlot,
   });
   return {
     student, file, seconds: (performance.now() - started) / 1000, kernelStarts: session.kernelStarts, kernelReused: session.kernelReused, restored: notes,
@@ -120,11 +120,11 @@ export async function pool<T, R>(items: readonly T[], jobs: number, work: (item:
  * the end, also after an error.
  */
 async function gradeFiles(spec: AssignmentSpec, files: readonly string[], options: GradeOptions): Promise<SubmissionResult[]> {
-  const kernels = Array.from({ length: options.jobs }, () => new KernelSlot());
+  const slots = Array.from({ length: options.jobs }, () => new KernelSlot());
   try {
-    return await pool(files, options.jobs, (f, job) => gradeSubmission(f, spec, options, kernels[job]));
+    return await pool(files, options.jobs, (f, job) => gradeSubmission(f, spec, options, slots[job]));
   } finally {
-    await Promise.all(kernels.map((k) => k.close()));
+    await Promise.all(slots.map((s) => s.close()));
   }
 }
 

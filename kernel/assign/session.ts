@@ -30,7 +30,7 @@ export interface SessionOptions {
   /** Stream text kept per cell; the rest is cut (a student's endless printing must not fill the reports). */
   maxOutputChars: number;
   /** Runs on this slot's kernel, reset first (a grading job's kernel, kept across its submissions); by default a kernel of its own. */
-  kernels?: KernelSlot;
+  kernelSlot?: KernelSlot;
 }
 
 export interface SessionResult {
@@ -80,7 +80,7 @@ function cellRun(cell: CellResult, timeoutMs: number): CellRun {
 
 export async function runForGrading(source: Notebook, options: SessionOptions): Promise<SessionResult> {
   const run = await runNotebook(source, {
-    cwd: options.cwd, cellTimeoutMs: options.timeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS, allowErrors: true, restartDeadKernel: true, kernels: options.kernels,
+    cwd: options.cwd, cellTimeoutMs: options.timeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS, allowErrors: true, restartDeadKernel: true, kernelSlot: options.kernelSlot,
     beforeCell: (_cell, _index, kernel) => seedKernel(kernel, options.seed),
     afterCell: (cell) => { cell.outputs = capOutputs(cell.outputs, options.maxOutputChars); },
   });

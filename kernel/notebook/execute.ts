@@ -61,7 +61,7 @@ export interface RunResult {
   failure?: CellFailure;
   /** Kernel processes started: 1 (0 on a reused kernel), and one more per restart (restartDeadKernel). */
   kernelStarts: number;
-  /** The run began on a kernel an earlier run used, reset rather than started (RunOptions.kernels). */
+  /** The run began on a kernel an earlier run used, reset rather than started (RunOptions.kernelSlot). */
   kernelReused: boolean;
 }
 
@@ -83,7 +83,7 @@ export interface RunOptions {
    * Runs on this slot's kernel, reset first, and leaves it open for the next run (the caller closes
    * the slot); by default the run starts a kernel of its own and closes it at the end.
    */
-  kernels?: KernelSlot;
+  kernelSlot?: KernelSlot;
   /**
    * Called before a code cell is sent, with the kernel that will run it (for silent requests of its
    * own); may change `cell.source` (the executed copy's); "skip" leaves it unrun.
@@ -149,6 +149,7 @@ export class KernelSlot {
     return this.kernel;
   }
 
+  /** Shuts the held kernel down, if any. */
   async close(): Promise<void> {
     const kernel = this.kernel;
     this.kernel = undefined;
@@ -209,7 +210,7 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
   const started = performance.now();
   const notebook = resetCodeCells(source);
   const collector = new OutputCollector();
-  const slot = options.kernels ?? new KernelSlot();
+  const slot = options.kernelSlot ?? new KernelSlot();
   const startsBefore = slot.starts;
   let kernel = await slot.ready(options.cwd);
   const kernelReused = slot.starts === startsBefore;
@@ -241,7 +242,7 @@ export async function runNotebook(source: Notebook, options: RunOptions): Promis
       }
     }
   } finally {
-    if (!options.kernels) await slot.close();
+    if (!options.kernelSlot) await slot.close();
   }
   if (failure) {
     const mark = { cell: failure.cellIndex, reason: failure.reason, message: `${failure.ename}: ${failure.evalue}` };

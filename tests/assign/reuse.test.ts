@@ -26,7 +26,7 @@ const folder = () => mkdtempSync(path.join(os.tmpdir(), "nnlab-reuse-"));
 test("a job's kernel serves its next submission in the same folder after a reset, and a new one starts elsewhere", async () => {
   const kernels = new KernelSlot();
   const [here, there] = [folder(), folder()];
-  const grade = (nb: Notebook, cwd: string) => runForGrading(nb, { cwd, timeoutMs: 30_000, seed: 5, maxOutputChars: 10_000, kernels });
+  const grade = (nb: Notebook, cwd: string) => runForGrading(nb, { cwd, timeoutMs: 30_000, seed: 5, maxOutputChars: 10_000, kernelSlot: kernels });
   try {
     const first = await grade(notebook("let score = 10;\n(globalThis as any).cheat = 99;", "torch.rand(1).item()"), here);
     assert.deepEqual([first.kernelStarts, first.kernelReused], [1, false]);
