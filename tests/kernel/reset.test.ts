@@ -1,7 +1,7 @@
 /**
  * nnlab_reset_request on the real kernel: after a reset nothing of the notebook before it is left
- * (variables, globalThis properties, classes and types, a pending timer, history, execution
- * count), the prelude and the seeding still work, and a message type the kernel does not know
+ * (variables, globalThis properties, classes and types, a patched library class or built-in, a pending
+ * timer, history, execution count), the prelude and the seeding still work, and a message type the kernel does not know
  * leaves it serving.
  */
 import { after, before, test } from "node:test";
@@ -26,8 +26,9 @@ const evalue = (e: Execution) => String(e.reply.content.evalue ?? "");
 const timerCell = (file: string, ms: number) =>
   `import { writeFileSync } from "node:fs";\nsetTimeout(() => writeFileSync(${JSON.stringify(file)}, "the timer fired"), ${ms});`;
 
-test("after a reset no variable, global, class, type, timer or history of the notebook before is left", async () => {
-  await k.execute('let answer = 42;\n(globalThis as any).leak = "x";\nclass Net { size = 3; }\ntype Shape = number[];');
+test("after a reset no variable, global, class, type, patched prototype, timer or history of the notebook before is left", async () => {
+  await k.execute('let answer = 42;\n(globalThis as any).leak = "x";\nclass Net { size = 3; }\ntype Shape = number[];\n(nn.Linear.prototype as any).marker = "patched";\n(Array.prototype as any).polluted = true;');
+  assert.equal(plain(await k.execute("(new nn.Linear(1, 1) as any).marker")), "'patched'");
   assert.equal(plain(await k.execute("answer")), "42");
   assert.equal(plain(await k.execute("(globalThis as any).leak")), "'x'");
   assert.equal(plain(await k.execute("const s: Shape = [new Net().size];\ns")), "[ 3 ]");
@@ -46,11 +47,13 @@ test("after a reset no variable, global, class, type, timer or history of the no
   assert.match(evalue(await k.execute("answer")), /Cannot find name 'answer'/, "the checker forgot the variable");
   assert.match(evalue(await k.execute("declare const answer: number;\nanswer")), /answer is not defined/, "the runner forgot the variable");
   assert.equal(plain(await k.execute("typeof (globalThis as any).leak")), "'undefined'");
+  assert.equal(plain(await k.execute("typeof (new nn.Linear(1, 1) as any).marker")), "'undefined'", "the library's classes are fresh");
+  assert.equal(plain(await k.execute("typeof ([] as any).polluted")), "'undefined'", "so are the built-ins");
   assert.match(evalue(await k.execute("new Net()")), /Cannot find name 'Net'/);
   assert.match(evalue(await k.execute("const s: Shape = [];")), /Cannot find name 'Shape'/);
   assert.equal(plain(await k.execute('let answer = "again";\nanswer')), "'again'", "the name can be declared anew");
   const history = await k.request("shell", "history_request", { hist_access_type: "tail", n: 100, output: false, raw: true });
-  assert.deepEqual((history.content.history as [number, number, string][]).map(([, line]) => line), [1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual((history.content.history as [number, number, string][]).map(([, line]) => line), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   await sleep(Math.max(0, timerSet + 2500 - Date.now()));
   assert.ok(!existsSync(path.join(folder, "late.txt")), "the timer set before the reset did not fire");
 });
