@@ -119,19 +119,27 @@ const describeExit = (kernel: KernelClient): string =>
  * One kernel kept for a series of notebooks run in the same folder (a grading job's submissions):
  * the first run starts it, each later run resets it (KernelClient.reset: a fresh runner, the parsed
  * TypeScript program kept) instead of paying a new process's start. A kernel that exited, could not
- * reset or runs in another folder is replaced by a new process. Its owner closes it.
+ * reset or runs in another folder is replaced by a new process, and so is one that served
+ * `maxRuns` notebooks: the type checker's memory grows by a few MB with each notebook (measured
+ * 2026-12-02: about 6 MB for a two-cell notebook), and a new process bounds it.
+ * Its owner closes it.
  */
 export class KernelSlot {
   private kernel?: KernelClient;
   private cwd?: string;
+  /** Notebooks the held kernel has served. */
+  private runs = 0;
   /** Kernel processes started so far. */
   starts = 0;
 
+  constructor(private readonly maxRuns = 50) {}
+
   /** A kernel in `cwd` with nothing of earlier runs in it: this slot's, reset, or a new one. */
   async ready(cwd: string): Promise<KernelClient> {
-    if (this.kernel && this.cwd === cwd && !exited(this.kernel)) {
+    if (this.kernel && this.cwd === cwd && this.runs < this.maxRuns && !exited(this.kernel)) {
       try {
         await this.kernel.reset();
+        this.runs++;
         return this.kernel;
       } catch {
         // A kernel that died or failed to reset is replaced below.
@@ -145,6 +153,7 @@ export class KernelSlot {
     await this.close();
     this.kernel = await KernelClient.start(cwd, undefined, "temp");
     this.cwd = cwd;
+    this.runs = 1;
     this.starts++;
     return this.kernel;
   }

@@ -2,7 +2,8 @@
  * A grading job's kernel kept across submissions (KernelSlot): the next submission in the same
  * folder runs on the same process after a reset, with nothing of the one before and the same seeded
  * numbers; a submission in another folder gets a new process; a kernel killed under a reused
- * submission is replaced for its next cell, and that replacement serves the next submission.
+ * submission is replaced for its next cell, and that replacement serves the next submission; after
+ * maxRuns notebooks a new process starts.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -51,6 +52,19 @@ test("a job's kernel serves its next submission in the same folder after a reset
     const after = await grade(notebook("1 + 1"), there);
     assert.deepEqual([after.kernelStarts, after.kernelReused], [0, true]);
     assert.equal(kernels.starts, 3);
+  } finally {
+    await kernels.close();
+  }
+});
+
+test("a kernel that served maxRuns notebooks is replaced by a new process (its memory stays bounded)", async () => {
+  const kernels = new KernelSlot(1);
+  const here = folder();
+  const grade = (nb: Notebook) => runForGrading(nb, { cwd: here, timeoutMs: 30_000, seed: 5, maxOutputChars: 10_000, kernelSlot: kernels });
+  try {
+    const runs = [await grade(notebook("1 + 1")), await grade(notebook("2 + 2"))];
+    assert.deepEqual(runs.map((r) => [r.kernelStarts, r.kernelReused]), [[1, false], [1, false]]);
+    assert.equal(kernels.starts, 2);
   } finally {
     await kernels.close();
   }
