@@ -92,43 +92,69 @@ export function interruptApplies(interruptAt: unknown, cellAt: unknown): boolean
   return i === undefined || c === undefined || i > c;
 }
 
-/** One generation of the two workers; a restart replaces both, so types and values start afresh together. */
+/**
+ * One generation of the two workers; a restart replaces both, so types and values start afresh
+ * together. reset() replaces only the runner and keeps the checker's parsed program.
+ */
 class Workers {
-  readonly runner: WorkerClient<RunnerHandlers>;
+  /** Replaced by reset(); the exits and outputs of a replaced runner are ignored. */
+  runner: WorkerClient<RunnerHandlers>;
   readonly checker: WorkerClient<CheckerHandlers>;
-  /** Settles once the library is loaded and the prelude type-checked. */
-  readonly ready: Promise<void>;
+  /** Settles once the library is loaded and the prelude type-checked (again after each reset). */
+  ready: Promise<void>;
   /** Why this generation ended (set before its pending calls fail). */
   endReason?: string;
   /** Whether the library loaded: a generation that ended before is not replaced at once (no restart loop). */
   started = false;
-  private announced?: string;
 
-  constructor(data: RunnerData, onOutput: (e: WorkerEvent) => void, onEnd: (w: Workers) => void) {
-    const heapMb = runnerHeapMb();
-    this.runner = new WorkerClient(path.join(__dirname, "runner.js"), (e) => {
-      if (e.event === "exiting") this.announced = String(e.reason);
-      else onOutput(e);
-    }, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+  constructor(private readonly data: RunnerData, private readonly onOutput: (e: WorkerEvent) => void, private readonly onEnd: (w: Workers) => void) {
+    this.runner = this.startRunner();
     this.checker = new WorkerClient(path.join(__dirname, "checker.js"), () => undefined, { resourceLimits: { maxYoungGenerationSizeMb: CHECKER_YOUNG_GENERATION_MB } });
-    let outOfMemory = false;
-    this.runner.worker.on("error", (e: Error & { code?: string }) => { outOfMemory ||= e.code === "ERR_WORKER_OUT_OF_MEMORY"; });
-    this.runner.worker.on("exit", (code) => {
-      this.end(outOfMemory ? `the cell ran out of memory (the runner's heap limit is ${heapMb} MB; NNLAB_RUNNER_HEAP_MB sets it)`
-        : this.announced ?? `the runner exited with code ${code}`);
-      onEnd(this);
-    });
     this.checker.worker.on("exit", (code) => { this.end(`the type checker exited with code ${code}`); onEnd(this); });
     this.ready = this.preload();
     this.ready.then(() => { this.started = true; }, () => undefined);
   }
 
-  /** Loads the library in the runner while the checker loads TypeScript, then type-checks the prelude. */
+  /** A runner worker whose exit (unless reset() replaced it) ends this generation. */
+  private startRunner(): WorkerClient<RunnerHandlers> {
+    const heapMb = runnerHeapMb();
+    let announced: string | undefined;
+    let outOfMemory = false;
+    const runner: WorkerClient<RunnerHandlers> = new WorkerClient(path.join(__dirname, "runner.js"), (e) => {
+      if (runner !== this.runner) return;
+      if (e.event === "exiting") announced = String(e.reason);
+      else this.onOutput(e);
+    }, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    runner.worker.on("error", (e: Error & { code?: string }) => { outOfMemory ||= e.code === "ERR_WORKER_OUT_OF_MEMORY"; });
+    runner.worker.on("exit", (code) => {
+      if (runner !== this.runner) return;
+      this.end(outOfMemory ? `the cell ran out of memory (the runner's heap limit is ${heapMb} MB; NNLAB_RUNNER_HEAP_MB sets it)`
+        : announced ?? `the runner exited with code ${code}`);
+      this.onEnd(this);
+    });
+    return runner;
+  }
+
+  /** Loads the library in the runner while the checker forgets earlier cells, then type-checks the prelude. */
   private async preload(): Promise<void> {
-    const bindings = await this.runner.call("init");
+    const [bindings] = await Promise.all([this.runner.call("init"), this.checker.call("commit", "")]);
     const result = await this.checker.call("compile", preludeSource(bindings));
     if (!result.ok) throw new NnlabError(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
     await this.checker.call("commit", result.compiled!.declOutput);
+  }
+
+  /**
+   * Ends the runner and starts a fresh one (a new V8 isolate: no variable, global, timer or module of
+   * the old one survives), clears the checker's declarations and checks the prelude again. The
+   * checker worker, the costly part of a start (TypeScript and the library's parsed declarations),
+   * is kept. Resolves once the fresh runner is ready.
+   */
+  async reset(): Promise<void> {
+    const old = this.runner;
+    this.runner = this.startRunner();
+    this.ready = this.preload();
+    await old.worker.terminate();
+    await this.ready;
   }
 
   /** Ends both workers (the first reason given is the one reported). */
@@ -308,6 +334,25 @@ export class Language {
         if (this.running === running && running.inRunner) void w.end("the cell did not stop after two interrupts");
       }, INTERRUPT_GRACE_MS);
     }
+  }
+
+  /**
+   * Makes the kernel as if just started, for the next notebook (a grader's next submission): a fresh
+   * runner, no declarations but the prelude's (Workers.reset). A generation that ended or never
+   * started is replaced by a fresh one instead. Resolves once cells can run; rejects if the prelude
+   * fails to load.
+   */
+  async reset(): Promise<void> {
+    const w = this.workers;
+    await w.ready.catch(() => undefined);
+    this.output.flush();
+    Atomics.store(this.interruptFlag, 0, 0);
+    if (w === this.generation && w.started && w.endReason === undefined) return w.reset();
+    if (w === this.generation) {
+      void w.end("the kernel was reset");
+      this.generation = this.start();
+    }
+    return this.workers.ready;
   }
 
   /** Answers the runner's input request: 1 with the typed text, 2 when it was refused or interrupted. */

@@ -49,7 +49,8 @@ export class Kernel {
   private readonly stdin = new zmq.Router();
   private readonly hb = new zmq.Reply();
   private readonly language: Language;
-  private readonly history = new History();
+  /** Replaced by a reset. */
+  private history = new History();
   private readonly parents = new Map<number, CellParent>();
   private executionCount = 0;
   /** Execution ids; each execute request gets one (silent ones too), so outputs find their parent. */
@@ -79,6 +80,7 @@ export class Kernel {
     comm_close: () => undefined,
     interrupt_request: (msg, ch) => { this.interrupt(msg.header.date); this.reply(msg, ch, "interrupt_reply", { status: "ok" }); },
     shutdown_request: (msg, ch) => this.shutdown(msg, ch),
+    nnlab_reset_request: (msg, ch) => this.reset(msg, ch),
   };
 
   /** Throws SignatureSchemeError before any socket opens if the connection file's scheme is unknown. */
@@ -240,6 +242,27 @@ export class Kernel {
   /** Stops the running cell (interrupt_request, dated `sentAt`, or SIGINT). */
   interrupt(sentAt?: string): void {
     this.language.interrupt(sentAt);
+  }
+
+  /**
+   * nnlab's own request (other kernels ignore it; this one logs unknown types and answers nothing):
+   * `nnlab_reset_request` makes the kernel as if just started without a new process, so a grader can
+   * run the next student's notebook on it. Queued after the cells already requested; then a fresh
+   * runner (no variable, global, timer or module state survives), no declarations but the prelude's,
+   * execution count 0, empty history. Replies `nnlab_reset_reply` {status: "ok"} once cells can run
+   * (status "error", ename/evalue, if the library failed to load).
+   */
+  private reset(msg: Message, channel: Channel): Promise<void> {
+    const task = this.queue.then(async () => {
+      this.executionCount = 0;
+      this.history = new History();
+      this.parents.clear();
+      const content: Content = await this.language.reset().then(() => ({ status: "ok" }),
+        (e: Error) => ({ status: "error", ename: e.name, evalue: e.message, traceback: [] }));
+      this.reply(msg, channel, "nnlab_reset_reply", content);
+    }).catch((e: Error) => log(`reset failed: ${e.stack}`));
+    this.queue = task;
+    return task;
   }
 
   private shutdown(msg: Message, channel: Channel): void {

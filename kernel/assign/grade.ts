@@ -1,12 +1,13 @@
 /**
- * `nnlab grade`: every submission restored against the instructor file, run in its own fresh
- * kernel (at most `jobs` at once, so students never share state), scored cell by cell; then
- * grades.csv, results.json, the graded notebooks and one feedback page per student, all written
- * atomically (the folder's layout: kernel/assign/store.ts).
+ * `nnlab grade`: every submission restored against the instructor file, run on its job's kernel
+ * (at most `jobs` at once), reset before each submission so students never share state, scored
+ * cell by cell; then grades.csv, results.json, the graded notebooks and one feedback page per
+ * student, all written atomically (the folder's layout: kernel/assign/store.ts).
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import * as path from "node:path";
+import { KernelSlot } from "../notebook/execute";
 import { parseNotebook, writeAtomic, type CodeCell, type Notebook } from "../notebook/nbformat";
 import { PROJECT_ROOT } from "../prelude";
 import { writeFeedback } from "./feedback";
@@ -39,7 +40,10 @@ export interface SubmissionResult {
   student: string;
   file: string;
   seconds: number;
+  /** Kernel processes started for it: 0 when it ran on its job's kernel, reset (kernelReused), and that kernel did not die. */
   kernelStarts: number;
+  /** It ran on a kernel reset after an earlier submission of its job, not a new process. */
+  kernelReused?: boolean;
   restored: RestoreNote[];
   /** Why nothing could be run (a file that is not a notebook), if so. */
   unreadable?: string;
@@ -70,7 +74,8 @@ function scores(spec: AssignmentSpec, graded: Notebook, session: SessionResult |
   });
 }
 
-export async function gradeSubmission(file: string, spec: AssignmentSpec, options: GradeOptions): Promise<SubmissionResult> {
+/** Grades one file; given a KernelSlot, on its kernel (reset first), else in a kernel of its own. */
+export async function gradeSubmission(file: string, spec: AssignmentSpec, options: GradeOptions, kernelSlot?: KernelSlot): Promise<SubmissionResult> {
   const started = performance.now();
   const student = studentOf(file, spec);
   let submission: Notebook;
@@ -84,26 +89,43 @@ export async function gradeSubmission(file: string, spec: AssignmentSpec, option
   }
   const { notebook, notes } = restoreCells(submission, spec);
   const session = await runForGrading(notebook, {
-    cwd: path.dirname(path.resolve(file)), timeoutMs: options.timeoutMs, seed: options.seed, maxOutputChars: options.maxOutputChars,
+    cwd: path.dirname(path.resolve(file)), timeoutMs: options.timeoutMs, seed: options.seed, maxOutputChars: options.maxOutputChars, kernelSlot,
   });
   return {
-    student, file, seconds: (performance.now() - started) / 1000, kernelStarts: session.kernelStarts, restored: notes,
+    student, file, seconds: (performance.now() - started) / 1000, kernelStarts: session.kernelStarts, kernelReused: session.kernelReused, restored: notes,
     tests: scores(spec, session.notebook, session, options), graded: session.notebook,
   };
 }
 
-/** Runs `work` over `items` with at most `jobs` running at once; results keep the items' order. */
-export async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `work` over `items` with at most `jobs` running at once; results keep the items' order.
+ * `job` (0 to jobs - 1) says which of the parallel jobs runs the item: one job's items run one after another.
+ */
+export async function pool<T, R>(items: readonly T[], jobs: number, work: (item: T, job: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  const worker = async (): Promise<void> => {
+  const worker = async (job: number): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await work(items[i]);
+      results[i] = await work(items[i], job);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, (_, job) => worker(job)));
   return results;
+}
+
+/**
+ * Grades `files` with at most `jobs` at once. Each job keeps one kernel for its submissions, reset
+ * between them (a fresh runner, nothing of the last student left; see KernelSlot), and closes it at
+ * the end, also after an error.
+ */
+async function gradeFiles(spec: AssignmentSpec, files: readonly string[], options: GradeOptions): Promise<SubmissionResult[]> {
+  const slots = Array.from({ length: options.jobs }, () => new KernelSlot());
+  try {
+    return await pool(files, options.jobs, (f, job) => gradeSubmission(f, spec, options, slots[job]));
+  } finally {
+    await Promise.all(slots.map((s) => s.close()));
+  }
 }
 
 export function versions(): Record<string, string> {
@@ -134,7 +156,7 @@ export interface GradeRun {
 /** Grades `files` and writes `<out>/grades.csv`, `<out>/results.json`, `<out>/graded/<student>.ipynb` and `<out>/feedback/<student>.html`. */
 export async function gradeAll(spec: AssignmentSpec, files: readonly string[], outDir: string, options: GradeOptions): Promise<GradeRun> {
   const started = performance.now();
-  const results = await pool(files, options.jobs, (f) => gradeSubmission(f, spec, options));
+  const results = await gradeFiles(spec, files, options);
   const seconds = (performance.now() - started) / 1000;
   const { csv, json, feedback: feedbackDir } = gradesPaths(outDir);
   mkdirSync(outDir, { recursive: true });

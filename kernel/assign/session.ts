@@ -3,11 +3,12 @@
  * `torch.manualSeed(seed)` before each cell (a silent request, so it adds no output and no execution
  * count), errors do not stop the run, a cell past the timeout is interrupted (and its kernel killed
  * if the interrupt is not obeyed), a kernel that dies (a crash, a killed process) is restarted for
- * the next cell, and stream output is cut. Each cell's result is put in grading's terms.
+ * the next cell, and stream output is cut. Each cell's result is put in grading's terms. Given a
+ * KernelSlot, it runs on that kernel after a reset instead of starting a process.
  */
 import { KernelDiedError } from "../errors";
 import type { KernelClient } from "../notebook/client";
-import { runNotebook, type CellResult } from "../notebook/execute";
+import { runNotebook, type CellResult, type KernelSlot } from "../notebook/execute";
 import type { Notebook, Output } from "../notebook/nbformat";
 
 export type CellStatus = "ok" | "error" | "timeout" | "crashed";
@@ -28,13 +29,18 @@ export interface SessionOptions {
   seed: number;
   /** Stream text kept per cell; the rest is cut (a student's endless printing must not fill the reports). */
   maxOutputChars: number;
+  /** Runs on this slot's kernel, reset first (a grading job's kernel, kept across its submissions); by default a kernel of its own. */
+  kernelSlot?: KernelSlot;
 }
 
 export interface SessionResult {
   /** The notebook with outputs and execution counts, as it ran. */
   notebook: Notebook;
   runs: CellRun[];
+  /** Kernel processes started for this notebook: 0 on a reused kernel that did not die. */
   kernelStarts: number;
+  /** It began on a kernel reset after an earlier notebook, not a new process. */
+  kernelReused: boolean;
 }
 
 /** How long an interrupted cell may take to stop before its kernel is killed. */
@@ -74,9 +80,9 @@ function cellRun(cell: CellResult, timeoutMs: number): CellRun {
 
 export async function runForGrading(source: Notebook, options: SessionOptions): Promise<SessionResult> {
   const run = await runNotebook(source, {
-    cwd: options.cwd, cellTimeoutMs: options.timeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS, allowErrors: true, restartDeadKernel: true,
+    cwd: options.cwd, cellTimeoutMs: options.timeoutMs, interruptGraceMs: INTERRUPT_GRACE_MS, allowErrors: true, restartDeadKernel: true, kernelSlot: options.kernelSlot,
     beforeCell: (_cell, _index, kernel) => seedKernel(kernel, options.seed),
     afterCell: (cell) => { cell.outputs = capOutputs(cell.outputs, options.maxOutputChars); },
   });
-  return { notebook: run.notebook, runs: run.cells.map((c) => cellRun(c, options.timeoutMs)), kernelStarts: run.kernelStarts };
+  return { notebook: run.notebook, runs: run.cells.map((c) => cellRun(c, options.timeoutMs)), kernelStarts: run.kernelStarts, kernelReused: run.kernelReused };
 }

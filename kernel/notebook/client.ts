@@ -200,6 +200,23 @@ export class KernelClient {
     }
   }
 
+  /**
+   * Makes an nnlab kernel as if just started, without a new process (`nnlab_reset_request`, see
+   * kernel/server.ts): a fresh runner, only the prelude's declarations, execution count 0. The
+   * messages and stderr kept from before are dropped. Throws KernelDiedError if the kernel exits,
+   * NnlabError if it answers that it could not reset or does not answer within `timeoutMs`.
+   */
+  async reset(timeoutMs = 60_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NnlabError(`the kernel did not answer nnlab_reset_request within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    const reply = await Promise.race([this.whileAlive(this.request("control", "nnlab_reset_request", {})), late]).finally(() => clearTimeout(timer));
+    if (reply.content.status !== "ok") throw new NnlabError(`the kernel could not reset: ${String(reply.content.evalue)}`);
+    this.iopubLog.splice(0);
+    this.stderr = "";
+  }
+
   async heartbeat(payload: string): Promise<string> {
     await this.hb.send(payload);
     const [echo] = await this.hb.receive();

@@ -1,7 +1,8 @@
 /**
  * Assignment 10-1 end to end with the real kernel: `nnlab assign` releases it, the nine fixture
  * submissions (assignments/10-1/submissions, written by make_fixtures.py from that release) are
- * graded by `nnlab grade --jobs 2`, and grades.csv must equal expected-grades.csv exactly.
+ * graded by `nnlab grade --jobs 2` (each job's kernel reset between its submissions), and grades.csv
+ * must equal expected-grades.csv exactly.
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -62,9 +63,14 @@ test("results.json records per test the status, message, duration and seed, and 
 // A kernel killed under a cell is restarted for the next one: tests/assign/session.test.ts.
 test("process.exit() in a cell ends only the kernel's runner (variables are lost) and grading goes on with the next cell", () => {
   const s = submission("process-exit");
-  assert.equal(s.kernelStarts, 1);
+  assert.equal(s.kernelStarts, s.kernelReused ? 0 : 1, "no new kernel process");
   assert.equal(testOf("process-exit", "test_shapes").status, "passed");
   assert.match(testOf("process-exit", "test_params").message, /CNN/);
+});
+
+test("each of the two jobs starts one kernel and resets it for its next submissions", () => {
+  assert.equal(results.submissions.filter((s) => !s.kernelReused).length, 2);
+  assert.equal(results.submissions.filter((s) => s.kernelReused).length, results.submissions.length - 2);
 });
 
 test("deleted, duplicated and edited test cells are put back as released", () => {
