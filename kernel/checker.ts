@@ -114,6 +114,24 @@ function loadNodeTypes(): void {
   converter = createConverter();
 }
 
+/**
+ * Options that give the program Node's declarations: every @types package in the type roots, as
+ * tslab does, and the folder @types/node is installed in. tslab looks for it from the notebook's
+ * folder and in its own node_modules; an installed nnlab has it hoisted beside tslab, which
+ * neither finds (the library's declarations used to pull it in; they no longer name Node).
+ */
+function withNodeTypes(options: TS.CompilerOptions): TS.CompilerOptions {
+  const roots = options.typeRoots ?? [];
+  let installed: string | undefined;
+  try {
+    const tslabDir = path.dirname(require.resolve("tslab/package.json"));
+    installed = path.dirname(path.dirname(require.resolve("@types/node/package.json", { paths: [tslabDir] }))).split(path.sep).join("/");
+  } catch {
+    installed = undefined;
+  }
+  return { types: undefined, typeRoots: installed && !roots.includes(installed) ? [...roots, installed] : roots };
+}
+
 /** A file only the type checker sees: `text` at `file`, never on disk (its watcher does nothing). */
 function serveFromMemory(sys: TS.System, file: string, text: string): void {
   const { fileExists, readFile, watchFile } = sys;
@@ -148,7 +166,7 @@ function loadTypeScriptWithSourceMaps(): typeof TS {
       value: (files: string[], options: TS.CompilerOptions, system: TS.System, _builder: unknown, ...rest: unknown[]) =>
         (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(
           nodeTypes ? files : [...files, LITE_GLOBALS_PATH],
-          { ...options, inlineSourceMap: true, types: nodeTypes ? ["node"] : [] },
+          { ...options, inlineSourceMap: true, ...(nodeTypes ? withNodeTypes(options) : { types: [] }) },
           system, lightBuilderFactory(real), ...rest)),
     },
     transpileModule: {

@@ -92,4 +92,17 @@ console.log(digits.length, digits.labels[0], digits.files.images.startsWith(${JS
   const printed = outputs.filter((o) => o.name === "stdout").map((o) => o.text!.join("")).join("");
   const slides = golden.slides.printed;
   for (const slide of [slides.shapes, slides.padding1, slides.stride2, slides.maxpool2]) assert.ok(printed.includes(slide), `${slide}\nnot in\n${printed}`);
+
+  // A cell that uses Node's own modules: the kernel loads Node's declarations from the install.
+  const node = { nbformat: 4, nbformat_minor: 5, metadata: { kernelspec: { name: "nnlab", display_name: "nnlab", language: "typescript" } },
+    cells: [{ cell_type: "code", id: "node", metadata: {}, execution_count: null, outputs: [],
+      source: 'import * as fs from "node:fs";\nconsole.log(fs.existsSync("/"), Buffer.from("hi").toString("base64"), process.memoryUsage().rss > 0);' }] };
+  writeFileSync(path.join(folder, "node.ipynb"), JSON.stringify(node));
+  run("jupyter", ["nbconvert", "--to", "notebook", "--execute", "--output", "node-done.ipynb", "node.ipynb"], {
+    cwd: folder,
+    env: { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_DATA_DIR: path.join(home, "data"),
+      JUPYTER_CONFIG_DIR: path.join(home, "config"), JUPYTER_RUNTIME_DIR: path.join(home, "runtime"), JUPYTER_PLATFORM_DIRS: "0" },
+  });
+  const nodeDone = JSON.parse(readFileSync(path.join(folder, "node-done.ipynb"), "utf8")) as typeof done;
+  assert.deepEqual(nodeDone.cells[0]!.outputs!.map((o) => [o.output_type, o.name, o.text?.join("")]), [["stream", "stdout", "true aGk= true\n"]]);
 });
