@@ -58,9 +58,21 @@ async function hubApi(url: string, method: string, pathname: string, token: stri
   const r = await fetch(`${url}hub/api/${pathname}`, {
     method, headers: { ...(token ? { Authorization: `token ${token}` } : {}), "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
   });
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : {} };
+}
+
+/** `promise`, or an error naming `what` after `ms` (a hung step fails with its name, not at the test's timeout). */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms / 1000} s`)), ms); });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -138,18 +150,20 @@ test("JupyterHub: six students log in, get their own server with the nnlab kerne
     const sessions = new SessionManager({ kernelManager, serverSettings });
     const session = await sessions.startNew({ path: "lecture.ipynb", type: "notebook", name: "lecture.ipynb" });
     const kernel = session.kernel!;
-    await kernel.info;
+    await within(120_000, `${name}'s kernel_info`, kernel.info);
     let printed = "";
     const future = kernel.requestExecute({ code: maxPoolCell(i + 1) });
     future.onIOPub = (msg) => {
       if (msg.header.msg_type === "stream") printed += (msg.content as { text: string }).text;
     };
-    const reply = await future.done;
+    const reply = await within(120_000, `${name}'s lecture cell`, future.done);
     // Idle: the cell done and a moment for the workers to settle, as a student's kernel sits between cells.
     await new Promise((r) => setTimeout(r, 2000));
     const idleMb = kernelRssMb(kernel.id), serverMb = serverRssMb(path.join(dir, "home", name));
     const result = { name, kernelName: kernel.name, status: reply.content.status, printed, idleMb, serverMb };
-    await session.shutdown();
+    // A shutdown the client never sees finish is no wrong answer: stopping the servers below ends
+    // every kernel, and the test checks that no process is left.
+    await within(30_000, `${name}'s session shutdown`, session.shutdown()).catch((e: Error) => t.diagnostic(e.message));
     sessions.dispose();
     kernelManager.dispose();
     return result;
