@@ -26,8 +26,8 @@ export const DECLARE_FUNCTION = "__nnlab_declare";
  */
 export const BIND_FUNCTION = "__nnlab_bind";
 
-/** Source maps of one cell: TypeScript → ES module JS (map1), ES module → CommonJS (map2). */
-export interface CellMaps { map1: string; map2: string }
+/** The source map of one cell: its TypeScript → the CommonJS the runner runs. */
+export interface CellMaps { map: string }
 
 export interface CellSource {
   /** What tracebacks call the cell, as Jupyter does: `In[3]`. */
@@ -47,11 +47,9 @@ export function wrapCell(code: string, isAsync: boolean): string {
   return `(${isAsync ? "async " : ""}function (exports, require) {\n${code}\n})`;
 }
 
-/** 1-based script position → 1-based cell position, through both transpile stages. */
+/** 1-based script position → 1-based cell position. */
 export function cellPosition(maps: CellMaps, line: number, column: number): { line: number; column: number } | undefined {
-  const commonjs = new SourceMap(JSON.parse(maps.map2)).findEntry(line - 2, column - 1);
-  if (!("originalLine" in commonjs)) return undefined;
-  const typescript = new SourceMap(JSON.parse(maps.map1)).findEntry(commonjs.originalLine, commonjs.originalColumn);
+  const typescript = new SourceMap(JSON.parse(maps.map)).findEntry(line - 2, column - 1);
   if (!("originalLine" in typescript)) return undefined;
   // tslab compiles the cell behind a one-line `export {};` prefix, so 0-based line N is cell line N.
   return { line: typescript.originalLine, column: typescript.originalColumn + 1 };

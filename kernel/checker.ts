@@ -1,7 +1,7 @@
 /**
  * The checker worker: tslab's converter (type check, transpile, completion, hover) on the
  * TypeScript build tslab pins. It adds what the kernel needs on top of tslab:
- * - source maps of both transpile stages, so runtime errors can name the cell's own lines;
+ * - one emit to CommonJS (program.ts) with its source map, so runtime errors can name the cell's own lines;
  * - `__nnlab_tick()` at the top of every loop body, so interrupts stop synchronous loops;
  * - "nnlab" (and the project's packages) resolvable from any notebook folder.
  */
@@ -58,18 +58,23 @@ export interface Compiled {
 }
 export interface CompileResult { ok: boolean; compiled?: Compiled; diagnostics: Diagnostic[] }
 
-const stage2Maps = new Map<string, CellMaps>();
+/** The source map of each compiled cell's code, by its text (see transpileModule in loadTypeScriptWithSourceMaps). */
+const cellMaps = new Map<string, CellMaps>();
 /** tslab's watch host and its latest program (for the checks and help in assist.ts). */
 let watchHost: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.BuilderProgram> | undefined;
 let builder: TS.BuilderProgram | undefined;
 /** TypeScript's module, loaded with V8's code cache (saved once the first cells have warmed it up). */
 let typescriptModule: CachedModule | undefined;
-/** Whether the program has Node's declarations (@types/node) or only lite-globals.ts's; see loadNodeTypes. */
+/**
+ * Whether the program has the full platform declarations (Node's @types/node and WebGPU's
+ * @webgpu/types) or the lite ones: lite-globals.ts's few globals, and no WebGPU; see loadNodeTypes.
+ */
 let nodeTypes = false;
 const LITE_GLOBALS_PATH = path.join(process.cwd(), LITE_GLOBALS_FILE).split(path.sep).join("/");
 const ts = loadTypeScriptWithSourceMaps();
 forwardPackageLookups(ts.sys, process.cwd(), PROJECT_ROOT);
 serveFromMemory(ts.sys, LITE_GLOBALS_PATH, LITE_GLOBALS);
+withoutWebGpuUntilNeeded(ts.sys);
 const tslab = require("tslab/dist/converter.js") as TslabConverterModule;
 const { printQuickInfo } = require("tslab/dist/inspect.js") as { printQuickInfo(info: QuickInfo): string };
 let converter = createConverter();
@@ -87,10 +92,10 @@ function createConverter(): Converter {
 }
 
 /**
- * Node's globals and modules a cell can name; the first cell that names one (or does not compile
- * without Node's declarations) loads them.
+ * Node's globals and modules, and WebGPU's names, a cell can name; the first cell that names one
+ * (or does not compile without the full declarations) loads them.
  */
-const NODE_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly)\b/;
+const NODE_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly|GPU[A-Z]\w*|webgpu)\b/;
 const NODE_MODULES = new Set(builtinModules);
 const IMPORTED = /(?:from|import|require\s*\()\s*["']([^"']+)["']/g;
 
@@ -104,8 +109,8 @@ function helpNeedsNode(code: string): boolean {
 }
 
 /**
- * Loads Node's declarations: a new converter over the same committed declarations, its program
- * with @types/node instead of lite-globals.ts. Once per kernel, ~1 s.
+ * Loads the full declarations: a new converter over the same committed declarations, its program
+ * with @types/node instead of lite-globals.ts, and with @webgpu/types. Once per kernel, ~1 s.
  */
 function loadNodeTypes(): void {
   if (nodeTypes) return;
@@ -130,6 +135,19 @@ function withNodeTypes(options: TS.CompilerOptions): TS.CompilerOptions {
     installed = undefined;
   }
   return { types: undefined, typeRoots: installed && !roots.includes(installed) ? [...roots, installed] : roots };
+}
+
+/**
+ * tfjs-core's tensor.d.ts and types.d.ts reference @webgpu/types (105 KB of global GPU*
+ * interfaces), so the library's declarations pull them in although nothing in a Node kernel has
+ * WebGPU. Every new type checker merged them into its globals: one per edit of a cell. Until the
+ * full declarations are loaded, the checker reads that file as empty; tfjs-core's few
+ * GPU-typed members (`dataToGPU`, WebGPU backend data) are then unchecked, which skipLibCheck
+ * already allows, and a cell that names a GPU type loads the real file (NODE_NAMES).
+ */
+function withoutWebGpuUntilNeeded(sys: TS.System): void {
+  const { readFile } = sys;
+  sys.readFile = (p, encoding) => (!nodeTypes && p.endsWith("/@webgpu/types/dist/index.d.ts") ? "" : readFile.call(sys, p, encoding));
 }
 
 /** A file only the type checker sees: `text` at `file`, never on disk (its watcher does nothing). */
@@ -169,13 +187,14 @@ function loadTypeScriptWithSourceMaps(): typeof TS {
           { ...options, inlineSourceMap: true, ...(nodeTypes ? withNodeTypes(options) : { types: [] }) },
           system, lightBuilderFactory(real), ...rest)),
     },
+    // tslab's only use: its second pass from ES module to CommonJS. The program's emit already
+    // writes CommonJS (program.ts), so the pass keeps the code and its source map as they are.
     transpileModule: {
-      value: (input: string, options: TS.TranspileOptions) => {
-        const out = real.transpileModule(input, { ...options, compilerOptions: { ...options.compilerOptions, sourceMap: true } });
+      value: (input: string): TS.TranspileOutput => {
         const inline = /\/\/# sourceMappingURL=data:application\/json;base64,(\S+)\s*$/.exec(input);
-        const text = stripMapComments(out.outputText);
-        if (inline && out.sourceMapText) stage2Maps.set(text, { map1: Buffer.from(inline[1], "base64").toString(), map2: out.sourceMapText });
-        return { ...out, outputText: text };
+        const text = stripMapComments(input);
+        if (inline) cellMaps.set(text, { map: Buffer.from(inline[1], "base64").toString() });
+        return { outputText: text, diagnostics: [] };
       },
     },
   });
@@ -236,7 +255,7 @@ function compile(code: string): CompileResult {
     diagnostics: [],
     compiled: {
       code: output === undefined ? undefined : instrumentCell(output),
-      maps: output === undefined ? undefined : stage2Maps.get(output),
+      maps: output === undefined ? undefined : cellMaps.get(output),
       declOutput: r.declOutput ?? "",
       lastExpressionVar: r.lastExpressionVar,
       hasToplevelAwait: r.hasToplevelAwait ?? false,
@@ -248,7 +267,7 @@ function compile(code: string): CompileResult {
 const handlers = {
   compile(code: string): CompileResult {
     const result = compile(code);
-    stage2Maps.clear();
+    cellMaps.clear();
     // The parser and checker have run: their compiled code goes into the cache, when the kernel is idle.
     if (result.ok && !typescriptModule!.fromCache) setTimeout(() => typescriptModule!.save(), 1000).unref();
     return result;
@@ -287,9 +306,9 @@ const handlers = {
     }
     return { status: "ok", found: false, data: {}, metadata: {} };
   },
-  /** The files of the checker's latest program: which declarations the cells so far made it load. */
+  /** The files of the checker's latest program that declare anything: which declarations the cells so far made it load. */
   programFiles(): string[] {
-    return builder?.getProgram().getSourceFiles().map((f) => f.fileName) ?? [];
+    return builder?.getProgram().getSourceFiles().filter((f) => f.statements.length > 0).map((f) => f.fileName) ?? [];
   },
   /** "incomplete" when more lines could finish it, "invalid" for a syntax error more lines cannot fix. */
   isComplete(code: string) {

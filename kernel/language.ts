@@ -277,7 +277,9 @@ export class Language {
       });
       running.inRunner = false;
       // Declarations reached before an error or interrupt exist at run time: later cells may use them.
-      await w.checker.call("commit", c.declOutput);
+      // The checker handles its messages in order, so the next compile sees them without this
+      // reply waiting on the commit's; a checker that died ends the generation (its exit handler).
+      w.checker.call("commit", c.declOutput).catch(() => undefined);
       return outcome;
     } catch (e) {
       if (w.endReason === undefined) throw e;

@@ -52,6 +52,7 @@ test("cells that use only the library, console, timers and performance do not lo
   const files = await checker.call("programFiles");
   assert.equal(await nodeLoaded(checker), false, "Node's declarations were loaded");
   assert.ok(!files.some((f) => f.endsWith("tfjs-core/dist/index.d.ts")), "tfjs-core's index was loaded");
+  assert.ok(!files.some((f) => f.includes("/@webgpu/types/")), "WebGPU's declarations were loaded");
   assert.ok(files.length < 260, `${files.length} files in the program`);
 });
 
@@ -73,6 +74,16 @@ test("process.env needs no Node declarations; the first cell using more of Node 
   assert.equal(await nodeLoaded(c), true);
   const fs = await cell(c, "import * as fs from 'node:fs'; const n: NodeJS.Timeout = setTimeout(() => undefined, 1); fs.existsSync('/') && home !== ''");
   assert.equal(fs.ok, true, JSON.stringify(fs.diagnostics));
+});
+
+test("a cell naming a WebGPU type loads WebGPU's declarations with Node's; tfjs-core's GPU members are typed again", async () => {
+  const c = await startChecker();
+  const r = await cell(c, "const usage: GPUBufferUsageFlags = 4; let buffer: GPUBuffer | undefined; buffer === undefined && usage === 4");
+  assert.equal(r.ok, true, JSON.stringify(r.diagnostics));
+  assert.ok((await c.call("programFiles")).some((f) => f.includes("/@webgpu/types/")));
+  const wrong = await cell(c, "const size: string = buffer!.size");
+  assert.equal(wrong.ok, false, "GPUBuffer.size is a number once WebGPU's declarations are in");
+  assert.match(wrong.diagnostics[0]!.messageText, /number.*string/);
 });
 
 test("a type error is reported as with Node's declarations (they are loaded to check it)", async () => {
