@@ -16,7 +16,7 @@ import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import { requireWithCodeCache, type CachedModule } from "./code-cache";
 import { instrumentCell } from "./instrument";
 import { lightBuilderFactory } from "./program";
-import { LITE_GLOBALS, LITE_GLOBALS_FILE } from "./lite-globals";
+import { LITE_GLOBALS, LITE_GLOBALS_FILE, LITE_PACKAGE_FILES } from "./lite-globals";
 import { constructorLines, habitDiagnostics, inspectPositions, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
@@ -66,15 +66,15 @@ let builder: TS.BuilderProgram | undefined;
 /** TypeScript's module, loaded with V8's code cache (saved once the first cells have warmed it up). */
 let typescriptModule: CachedModule | undefined;
 /**
- * Whether the program has the full platform declarations (Node's @types/node and WebGPU's
- * @webgpu/types) or the lite ones: lite-globals.ts's few globals, and no WebGPU; see loadNodeTypes.
+ * Whether the program has the full declarations (Node's @types/node, @webgpu/types, vega-lite's
+ * and vega's) or the lite ones (lite-globals.ts); see loadFullDeclarations.
  */
-let nodeTypes = false;
+let fullDeclarations = false;
 const LITE_GLOBALS_PATH = path.join(process.cwd(), LITE_GLOBALS_FILE).split(path.sep).join("/");
 const ts = loadTypeScriptWithSourceMaps();
 forwardPackageLookups(ts.sys, process.cwd(), PROJECT_ROOT);
 serveFromMemory(ts.sys, LITE_GLOBALS_PATH, LITE_GLOBALS);
-withoutWebGpuUntilNeeded(ts.sys);
+withLitePackageFiles(ts.sys);
 const tslab = require("tslab/dist/converter.js") as TslabConverterModule;
 const { printQuickInfo } = require("tslab/dist/inspect.js") as { printQuickInfo(info: QuickInfo): string };
 let converter = createConverter();
@@ -92,29 +92,30 @@ function createConverter(): Converter {
 }
 
 /**
- * Node's globals and modules, and WebGPU's names, a cell can name; the first cell that names one
- * (or does not compile without the full declarations) loads them.
+ * What a cell can name that only the full declarations type: Node's globals and modules, WebGPU's
+ * GPU* types, and a chart's Vega-Lite spec (`display.vegaLite(...)`, `chart.spec`, vega's
+ * packages). The first cell that names one (or does not compile without them) loads them.
  */
-const NODE_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly|GPU[A-Z]\w*|webgpu)\b/;
+const FULL_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly|GPU[A-Z]\w*|webgpu|vega\w*|TopLevelSpec)\b|\.\s*spec\b/;
 const NODE_MODULES = new Set(builtinModules);
 const IMPORTED = /(?:from|import|require\s*\()\s*["']([^"']+)["']/g;
 
-function namesNode(code: string): boolean {
-  return NODE_NAMES.test(code) || [...code.matchAll(IMPORTED)].some((m) => NODE_MODULES.has(m[1]!.replace(/^node:/, "").split("/")[0]!));
+function needsFull(code: string): boolean {
+  return FULL_NAMES.test(code) || [...code.matchAll(IMPORTED)].some((m) => NODE_MODULES.has(m[1]!.replace(/^node:/, "").split("/")[0]!));
 }
 
 /** Completion and help on `process` list all of it, not only the lite `process.env`. */
-function helpNeedsNode(code: string): boolean {
-  return namesNode(code) || /\bprocess\b/.test(code);
+function helpNeedsFull(code: string): boolean {
+  return needsFull(code) || /\bprocess\b/.test(code);
 }
 
 /**
  * Loads the full declarations: a new converter over the same committed declarations, its program
- * with @types/node instead of lite-globals.ts, and with @webgpu/types. Once per kernel, ~1 s.
+ * with @types/node instead of lite-globals.ts and the real LITE_PACKAGE_FILES. Once per kernel, ~1 s.
  */
-function loadNodeTypes(): void {
-  if (nodeTypes) return;
-  nodeTypes = true;
+function loadFullDeclarations(): void {
+  if (fullDeclarations) return;
+  fullDeclarations = true;
   converter.close();
   converter = createConverter();
 }
@@ -137,17 +138,13 @@ function withNodeTypes(options: TS.CompilerOptions): TS.CompilerOptions {
   return { types: undefined, typeRoots: installed && !roots.includes(installed) ? [...roots, installed] : roots };
 }
 
-/**
- * tfjs-core's tensor.d.ts and types.d.ts reference @webgpu/types (105 KB of global GPU*
- * interfaces), so the library's declarations pull them in although nothing in a Node kernel has
- * WebGPU. Every new type checker merged them into its globals: one per edit of a cell. Until the
- * full declarations are loaded, the checker reads that file as empty; tfjs-core's few
- * GPU-typed members (`dataToGPU`, WebGPU backend data) are then unchecked, which skipLibCheck
- * already allows, and a cell that names a GPU type loads the real file (NODE_NAMES).
- */
-function withoutWebGpuUntilNeeded(sys: TS.System): void {
+/** Until the full declarations are loaded, LITE_PACKAGE_FILES read as their stand-ins. */
+function withLitePackageFiles(sys: TS.System): void {
   const { readFile } = sys;
-  sys.readFile = (p, encoding) => (!nodeTypes && p.endsWith("/@webgpu/types/dist/index.d.ts") ? "" : readFile.call(sys, p, encoding));
+  sys.readFile = (p, encoding) => {
+    const lite = fullDeclarations ? undefined : LITE_PACKAGE_FILES.find((f) => p.endsWith(f.suffix));
+    return lite ? lite.text : readFile.call(sys, p, encoding);
+  };
 }
 
 /** A file only the type checker sees: `text` at `file`, never on disk (its watcher does nothing). */
@@ -183,8 +180,8 @@ function loadTypeScriptWithSourceMaps(): typeof TS {
     createWatchCompilerHost: {
       value: (files: string[], options: TS.CompilerOptions, system: TS.System, _builder: unknown, ...rest: unknown[]) =>
         (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(
-          nodeTypes ? files : [...files, LITE_GLOBALS_PATH],
-          { ...options, inlineSourceMap: true, ...(nodeTypes ? withNodeTypes(options) : { types: [] }) },
+          fullDeclarations ? files : [...files, LITE_GLOBALS_PATH],
+          { ...options, inlineSourceMap: true, ...(fullDeclarations ? withNodeTypes(options) : { types: [] }) },
           system, lightBuilderFactory(real), ...rest)),
     },
     // tslab's only use: its second pass from ES module to CommonJS. The program's emit already
@@ -240,10 +237,10 @@ export function unitsToCodePoints(text: string, units: number): number {
 }
 
 function compile(code: string): CompileResult {
-  if (namesNode(code)) loadNodeTypes();
+  if (needsFull(code)) loadFullDeclarations();
   const r = converter.convert(declarations, code);
-  if (r.diagnostics.length > 0 && !nodeTypes) {
-    loadNodeTypes();
+  if (r.diagnostics.length > 0 && !fullDeclarations) {
+    loadFullDeclarations();
     return compile(code);
   }
   const cell = currentCell();
@@ -277,7 +274,7 @@ const handlers = {
     declarations = declOutput;
   },
   complete(code: string, cursorPos: number) {
-    if (helpNeedsNode(code)) loadNodeTypes();
+    if (helpNeedsFull(code)) loadFullDeclarations();
     const units = codePointsToUnits(code, cursorPos);
     const info = converter.complete(declarations, code, units);
     const kinds = new Map((info.original?.entries ?? []).map((e) => [e.name, e.kind]));
@@ -295,7 +292,7 @@ const handlers = {
   },
   /** The signature and doc comment of the name under or before the cursor, or of the call whose parentheses it is in. */
   inspect(code: string, cursorPos: number) {
-    if (helpNeedsNode(code)) loadNodeTypes();
+    if (helpNeedsFull(code)) loadFullDeclarations();
     for (const pos of inspectPositions(ts, code, codePointsToUnits(code, cursorPos))) {
       const info = converter.inspect(declarations, code, pos);
       if (!info) continue;

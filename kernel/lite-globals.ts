@@ -1,4 +1,6 @@
 /**
+ * The lite declarations the checker starts with; the full ones load the first time a cell needs them.
+ *
  * The globals a cell has before Node's declarations are loaded: console, timers, performance,
  * queueMicrotask, structuredClone and `process.env` (the lecture notebooks read NNLAB_QUICK), with
  * the names and shapes @types/node gives them (a cell's
@@ -54,3 +56,21 @@ declare global {
   }
 }
 `;
+
+/**
+ * Package declaration files the lite program reads as stand-ins (by path suffix), and why. The
+ * library's declarations reach them, yet cells rarely need their types:
+ * - tfjs-core's tensor.d.ts and types.d.ts reference @webgpu/types: 105 KB of global GPU*
+ *   interfaces, which every new type checker (one per edit of a cell) merged into its globals,
+ *   though nothing in a Node kernel has WebGPU;
+ * - charts carry a Vega-Lite spec and the renderer a vega View: vega-lite's and vega's
+ *   declarations are 470 KB in 90 files, 45 % of what the checker parsed before the first cell.
+ * With the stand-ins those types are `any` (only in declarations, whose errors skipLibCheck hides
+ * anyway); a cell that names them (FULL_NAMES in checker.ts) or does not compile without the full
+ * declarations loads the real files.
+ */
+export const LITE_PACKAGE_FILES: readonly { suffix: string; text: string }[] = [
+  { suffix: "/@webgpu/types/dist/index.d.ts", text: "" },
+  { suffix: "/vega-lite/build/src/index.d.ts", text: "export type TopLevelSpec = any;\n" },
+  { suffix: "/vega/index.d.ts", text: "export type View = any;\n" },
+];

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { WorkerClient } from "../../kernel/rpc";
@@ -53,6 +53,7 @@ test("cells that use only the library, console, timers and performance do not lo
   assert.equal(await nodeLoaded(checker), false, "Node's declarations were loaded");
   assert.ok(!files.some((f) => f.endsWith("tfjs-core/dist/index.d.ts")), "tfjs-core's index was loaded");
   assert.ok(!files.some((f) => f.includes("/@webgpu/types/")), "WebGPU's declarations were loaded");
+  assert.ok(!files.some((f) => f.includes("/vega-typings/") || f.includes("/vega-lite/build/src/spec/")), "Vega's declarations were loaded");
   assert.ok(files.length < 260, `${files.length} files in the program`);
 });
 
@@ -84,6 +85,54 @@ test("a cell naming a WebGPU type loads WebGPU's declarations with Node's; tfjs-
   const wrong = await cell(c, "const size: string = buffer!.size");
   assert.equal(wrong.ok, false, "GPUBuffer.size is a number once WebGPU's declarations are in");
   assert.match(wrong.diagnostics[0]!.messageText, /number.*string/);
+});
+
+test("charts type-check without Vega's declarations; a cell naming a Vega-Lite spec loads them and gets its real errors", async () => {
+  const c = await startChecker();
+  const chart = await cell(c, "const chart = plot.line({ x: [1, 2, 3], y: { loss: [3, 2, 1] }, title: 'loss' }); chart");
+  assert.equal(chart.ok, true, JSON.stringify(chart.diagnostics));
+  assert.equal(await nodeLoaded(c), false);
+  const spec = await cell(c, "display.vegaLite({ data: { values: [] }, mark: 'lin', encoding: {} })");
+  assert.equal(spec.ok, false, "a misspelt mark passed as a Vega-Lite spec");
+  assert.match(spec.diagnostics.map((d) => d.messageText).join("\n"), /"lin"/);
+  assert.ok((await c.call("programFiles")).some((f) => f.includes("/vega-lite/build/src/spec/")));
+  const width = await cell(c, "const w: string = chart.spec.width");
+  assert.equal(width.ok, false, "a chart's spec is typed once Vega-Lite's declarations are in");
+});
+
+test("every name the library's declarations import from a package the lite checker stands in for is declared by the stand-in", () => {
+  const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
+  const { LITE_PACKAGE_FILES } = require("../../kernel/lite-globals") as typeof import("../../kernel/lite-globals");
+  const standIns: Record<string, string> = { "vega-lite": "/vega-lite/build/src/index.d.ts", vega: "/vega/index.d.ts" };
+  const libDir = path.join(__dirname, "..", "..", "lib");
+  const files = readdirSync(libDir, { recursive: true }).map(String).filter((f) => f.endsWith(".d.ts"));
+  let imported = 0;
+  for (const f of files) {
+    const sf = ts.createSourceFile(f, readFileSync(path.join(libDir, f), "utf8"), ts.ScriptTarget.Latest, true);
+    const visit = (node: import("typescript").Node): void => {
+      let from: string | undefined;
+      let names: string[] = [];
+      if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+        from = node.moduleSpecifier.text;
+        const bindings = node.importClause?.namedBindings;
+        names = bindings && ts.isNamedImports(bindings) ? bindings.elements.map((e) => (e.propertyName ?? e.name).text) : ["*"];
+      } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+        from = node.argument.literal.text;
+        names = [node.qualifier ? node.qualifier.getText(sf).split(".")[0]! : "*"];
+      }
+      const standIn = from === undefined ? undefined : standIns[from];
+      if (standIn) {
+        const text = LITE_PACKAGE_FILES.find((p) => p.suffix === standIn)!.text;
+        for (const name of names) {
+          imported++;
+          assert.match(text, new RegExp(`\\b${name}\\b`), `lib/${f} imports ${name} from ${from}: declare it in LITE_PACKAGE_FILES (kernel/lite-globals.ts)`);
+        }
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  assert.ok(imported >= 3, `only ${imported} imports from vega and vega-lite found: is the test reading dist/lib?`);
 });
 
 test("a type error is reported as with Node's declarations (they are loaded to check it)", async () => {
