@@ -119,14 +119,28 @@ export function inspectPositions(ts: typeof TS, code: string, cursor: number): n
   return positions.filter((p) => p >= 0);
 }
 
-/** For a class name: `new Name(params)` lines from its constructors (TypeScript's quick info shows only `class Name`). */
-export function constructorLines({ ts, program, file, offset }: Cell, pos: number): string[] {
+/** The name at `pos` (cell units) or just before it, and what it names (aliases followed). */
+function symbolAt({ ts, program, file, offset }: Cell, pos: number): { token: TS.Node; symbol?: TS.Symbol } {
   const checker = program.getTypeChecker();
   const tokens = ts as unknown as { getTokenAtPosition(f: TS.SourceFile, p: number): TS.Node; findPrecedingToken(p: number, f: TS.SourceFile): TS.Node | undefined };
   const at = tokens.getTokenAtPosition(file, pos + offset);
   const token = ts.isIdentifier(at) ? at : tokens.findPrecedingToken(pos + offset, file) ?? at;
   let symbol = checker.getSymbolAtLocation(token);
   if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+  return { token, symbol };
+}
+
+/** Whether the name at `pos` is declared in TypeScript's default library (lib.es*.d.ts): a JavaScript built-in. */
+export function namesBuiltin(cell: Cell, pos: number): boolean {
+  const { symbol } = symbolAt(cell, pos);
+  return (symbol?.declarations ?? []).some((d) => cell.program.isSourceFileDefaultLibrary(d.getSourceFile()));
+}
+
+/** For a class name: `new Name(params)` lines from its constructors (TypeScript's quick info shows only `class Name`). */
+export function constructorLines(cell: Cell, pos: number): string[] {
+  const { ts, program, file } = cell;
+  const checker = program.getTypeChecker();
+  const { token, symbol } = symbolAt(cell, pos);
   if (!symbol || !(symbol.flags & ts.SymbolFlags.Class) || ts.isNewExpression(token.parent.parent ?? token.parent)) return [];
   const type = checker.getTypeOfSymbolAtLocation(symbol, token);
   return type.getConstructSignatures().map((sig) => `new ${token.getText(file)}${checker.signatureToString(sig)}`);

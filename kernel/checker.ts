@@ -16,8 +16,8 @@ import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import { requireWithCodeCache, type CachedModule } from "./code-cache";
 import { instrumentCell } from "./instrument";
 import { lightBuilderFactory } from "./program";
-import { LITE_GLOBALS, LITE_GLOBALS_FILE, LITE_PACKAGE_FILES } from "./lite-globals";
-import { constructorLines, habitDiagnostics, inspectPositions, rankCompletions, type Cell } from "./assist";
+import { LITE_GLOBALS, LITE_GLOBALS_FILE, LITE_PACKAGE_FILES, withoutDocComments } from "./lite-globals";
+import { constructorLines, habitDiagnostics, inspectPositions, namesBuiltin, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
 /** The parts of tslab 1.0.22's converter (dist/converter.js) the kernel uses; not in tslab's public typings. */
@@ -74,7 +74,7 @@ const LITE_GLOBALS_PATH = path.join(process.cwd(), LITE_GLOBALS_FILE).split(path
 const ts = loadTypeScriptWithSourceMaps();
 forwardPackageLookups(ts.sys, process.cwd(), PROJECT_ROOT);
 serveFromMemory(ts.sys, LITE_GLOBALS_PATH, LITE_GLOBALS);
-withLitePackageFiles(ts.sys);
+withLiteFiles(ts.sys);
 const tslab = require("tslab/dist/converter.js") as TslabConverterModule;
 const { printQuickInfo } = require("tslab/dist/inspect.js") as { printQuickInfo(info: QuickInfo): string };
 let converter = createConverter();
@@ -138,12 +138,19 @@ function withNodeTypes(options: TS.CompilerOptions): TS.CompilerOptions {
   return { types: undefined, typeRoots: installed && !roots.includes(installed) ? [...roots, installed] : roots };
 }
 
-/** Until the full declarations are loaded, LITE_PACKAGE_FILES read as their stand-ins. */
-function withLitePackageFiles(sys: TS.System): void {
+/**
+ * Until the full declarations are loaded, LITE_PACKAGE_FILES read as their stand-ins and
+ * TypeScript's default library without its doc comments.
+ */
+function withLiteFiles(sys: TS.System): void {
   const { readFile } = sys;
+  const libDir = path.dirname(ts.getDefaultLibFilePath({})).split(path.sep).join("/") + "/";
   sys.readFile = (p, encoding) => {
-    const lite = fullDeclarations ? undefined : LITE_PACKAGE_FILES.find((f) => p.endsWith(f.suffix));
-    return lite ? lite.text : readFile.call(sys, p, encoding);
+    if (fullDeclarations) return readFile.call(sys, p, encoding);
+    const lite = LITE_PACKAGE_FILES.find((f) => p.endsWith(f.suffix));
+    if (lite) return lite.text;
+    const text = readFile.call(sys, p, encoding);
+    return text !== undefined && p.startsWith(libDir) && /^lib\.[\w.]+\.d\.ts$/.test(p.slice(libDir.length)) ? withoutDocComments(text) : text;
   };
 }
 
@@ -291,12 +298,17 @@ const handlers = {
     };
   },
   /** The signature and doc comment of the name under or before the cursor, or of the call whose parentheses it is in. */
-  inspect(code: string, cursorPos: number) {
+  inspect(code: string, cursorPos: number): { status: "ok"; found: boolean; data: { "text/plain"?: string }; metadata: Record<string, never> } {
     if (helpNeedsFull(code)) loadFullDeclarations();
     for (const pos of inspectPositions(ts, code, codePointsToUnits(code, cursorPos))) {
       const info = converter.inspect(declarations, code, pos);
       if (!info) continue;
       const cell = currentCell();
+      // The lite program's built-ins have no doc comments (withLiteFiles): help on one loads them.
+      if (!fullDeclarations && cell && namesBuiltin(cell, pos)) {
+        loadFullDeclarations();
+        return handlers.inspect(code, cursorPos);
+      }
       const [head, ...docs] = printQuickInfo(info).split("\n");
       const text = [head, ...(cell ? constructorLines(cell, pos) : []), ...docs].join("\n");
       return { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };

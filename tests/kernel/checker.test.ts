@@ -135,6 +135,47 @@ test("every name the library's declarations import from a package the lite check
   assert.ok(imported >= 3, `only ${imported} imports from vega and vega-lite found: is the test reading dist/lib?`);
 });
 
+test("help on a library name keeps the lite program; help on a JavaScript built-in loads the documented default library", async () => {
+  const c = await startChecker();
+  const zeros = await c.call("inspect", "torch.zeros", 11);
+  assert.equal(zeros.found, true);
+  assert.match(zeros.data["text/plain"]!, /zeros/);
+  assert.equal(await nodeLoaded(c), false);
+  const max = await c.call("inspect", "Math.max", 8);
+  assert.equal(max.found, true);
+  assert.match(max.data["text/plain"]!, /Returns the larger of a set of supplied numeric expressions/);
+  assert.equal(await nodeLoaded(c), true);
+});
+
+test("the default library without doc comments declares what it declared", () => {
+  const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
+  const { withoutDocComments } = require("../../kernel/lite-globals") as typeof import("../../kernel/lite-globals");
+  const libDir = path.dirname(ts.getDefaultLibFilePath({}));
+  const libs = readdirSync(libDir).filter((f) => /^lib\.es(5|20\d\d)[\w.]*\.d\.ts$/.test(f));
+  assert.ok(libs.length > 40, `${libs.length} lib files`);
+  const shape = (text: string) => {
+    const sf = ts.createSourceFile("lib.d.ts", text, ts.ScriptTarget.ES2022, true);
+    const parseErrors = (sf as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics.length;
+    const names: string[] = [];
+    const visit = (n: import("typescript").Node): void => {
+      const name = (n as { name?: import("typescript").Node }).name;
+      if (name && ts.isIdentifier(name)) names.push(name.text);
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    return { parseErrors, names: names.join(",") };
+  };
+  let saved = 0;
+  for (const lib of libs) {
+    const text = readFileSync(path.join(libDir, lib), "utf8");
+    const lite = withoutDocComments(text);
+    saved += text.length - lite.length;
+    assert.deepEqual(shape(lite), shape(text), lib);
+    assert.ok(!lite.includes("/**"), `${lib} keeps a doc comment`);
+  }
+  assert.ok(saved > 200_000, `only ${saved} characters of doc comments removed`);
+});
+
 test("a type error is reported as with Node's declarations (they are loaded to check it)", async () => {
   const c = await startChecker();
   const r = await cell(c, "const z: number = 'x'");
