@@ -63,6 +63,19 @@ function commonJsTransform(ts: typeof TS): TS.TransformerFactory<TS.SourceFile> 
   return transform;
 }
 
+/**
+ * `file` with its symbols and parent links (bound), without making the program's type checker.
+ * tslab reads a cell's top-level names (`locals`) from a first program of the cell, then makes a
+ * second one with those names exported; only the second is checked and emitted, so making the
+ * first one's type checker (merging every global declaration again) was work thrown away, in every
+ * cell that declares a name. The type checker binds every other file when it is made.
+ */
+function bound<F extends TS.SourceFile | undefined>(ts: typeof TS, file: F, options: TS.CompilerOptions): F {
+  const binder = ts as unknown as { bindSourceFile(f: TS.SourceFile, o: TS.CompilerOptions): void };
+  if (file && (file as { locals?: unknown }).locals === undefined) binder.bindSourceFile(file, options);
+  return file;
+}
+
 /** A `createProgram` for `ts.createWatchCompilerHost`: each edit makes a new Program from the last. */
 export function lightBuilderFactory(ts: typeof TS) {
   const toCommonJs = commonJsTransform(ts);
@@ -71,14 +84,12 @@ export function lightBuilderFactory(ts: typeof TS) {
     const program = rootNames === undefined && old
       ? old.getProgram()
       : ts.createProgram({ rootNames: rootNames ?? [], options: options ?? {}, host, oldProgram: old?.getProgramOrUndefined(), configFileParsingDiagnostics, projectReferences });
-    // Binds the files now, as the incremental builder did: completion reads parent links of the cell's nodes.
-    program.getTypeChecker();
     return {
       getProgram: () => program,
       getProgramOrUndefined: () => program,
       releaseProgram: () => undefined,
       getCompilerOptions: () => program.getCompilerOptions(),
-      getSourceFile: (name) => program.getSourceFile(name),
+      getSourceFile: (name) => bound(ts, program.getSourceFile(name), program.getCompilerOptions()),
       getSourceFiles: () => program.getSourceFiles(),
       getOptionsDiagnostics: (token) => program.getOptionsDiagnostics(token),
       getGlobalDiagnostics: (token) => program.getGlobalDiagnostics(token),
