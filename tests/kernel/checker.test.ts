@@ -62,6 +62,10 @@ test("a cell's local imports are emitted beside it, transitively", async () => {
   assert.equal(r.ok, true, JSON.stringify(r.diagnostics));
   const emitted = r.compiled!.sideOutputs.map((s) => path.basename(s.path)).sort();
   assert.deepEqual(emitted, ["helper.js", "util.js"]);
+  const helper = r.compiled!.sideOutputs.find((s) => s.path.endsWith("helper.js"))!.data;
+  assert.match(helper, /exports\.quarter = /, "a local module is emitted as CommonJS");
+  assert.match(helper, /require\("\.\/util"\)/);
+  assert.doesNotMatch(helper, /^\s*(?:import|export)\b/m);
 });
 
 test("process.env needs no Node declarations; the first cell using more of Node loads them, earlier names stay", async () => {
