@@ -93,10 +93,10 @@ function createConverter(): Converter {
 
 /**
  * What a cell can name that only the full declarations type: Node's globals and modules, WebGPU's
- * GPU* types, and a chart's Vega-Lite spec (`display.vegaLite(...)`, `chart.spec`, vega's
- * packages). The first cell that names one (or does not compile without them) loads them.
+ * GPU* types, and a chart's Vega-Lite spec (`display.vegaLite(...)`, `plot.spec(...)`, `chart.spec`,
+ * `{ spec }`, `new plot.Chart(...)`, vega's packages). The first cell that names one (or does not compile without them) loads them.
  */
-const FULL_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly|GPU[A-Z]\w*|webgpu|vega\w*|TopLevelSpec)\b|\.\s*spec\b/;
+const FULL_NAMES = /\b(?:require|Buffer|global|__dirname|__filename|module|NodeJS|TextEncoder|TextDecoder|URL|URLSearchParams|fetch|AbortController|AbortSignal|Blob|EventTarget|MessageChannel|BroadcastChannel|crypto|WebAssembly|GPU[A-Z]\w*|webgpu|vega\w*|TopLevelSpec|spec|Chart)\b/;
 const NODE_MODULES = new Set(builtinModules);
 const IMPORTED = /(?:from|import|require\s*\()\s*["']([^"']+)["']/g;
 

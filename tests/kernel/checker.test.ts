@@ -104,6 +104,19 @@ test("charts type-check without Vega's declarations; a cell naming a Vega-Lite s
   assert.equal(width.ok, false, "a chart's spec is typed once Vega-Lite's declarations are in");
 });
 
+test("every way a cell can write a Vega-Lite spec loads Vega-Lite's declarations first", async () => {
+  for (const code of [
+    "plot.spec({ mark: 'lin', data: { values: [] } })",
+    "new plot.Chart({ mark: 'lin', data: { values: [] } })",
+    "const { spec } = plot.line({ y: [1, 2] }); const m: number = spec.mark",
+  ]) {
+    const c = await startChecker();
+    const r = await cell(c, code);
+    assert.equal(r.ok, false, `${code}: a wrong spec type-checked`);
+    assert.ok((await c.call("programFiles")).some((f) => f.includes("/vega-lite/build/src/spec/")), code);
+  }
+});
+
 test("every name the library's declarations import from a package the lite checker stands in for is declared by the stand-in", () => {
   const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
   const { LITE_PACKAGE_FILES } = require("../../kernel/lite-globals") as typeof import("../../kernel/lite-globals");
