@@ -14,7 +14,10 @@ import type { Worker } from "node:worker_threads";
 /** The runner's global the poke calls: it makes the next `tick()` check the interrupt flag. */
 export const POKE_FUNCTION = "__nnlab_poke";
 
-interface AttachedToWorker { params: { sessionId: string; workerInfo: { workerId: string } } }
+interface AttachedToWorker { params: { sessionId: string; workerInfo: { title: string } } }
+
+/** The thread id in an inspector target's title, "[worker 3]" (the target's workerId is a count of its own). */
+const threadOf = (title: string): string | undefined => /^\[worker (\d+)\]/.exec(title)?.[1];
 
 /** The main thread's inspector session, attached to its workers (NodeWorker domain). */
 export class Poker {
@@ -25,7 +28,8 @@ export class Poker {
 
   private constructor(private readonly session: Session) {
     session.on("NodeWorker.attachedToWorker", ({ params }: AttachedToWorker) => {
-      const thread = params.workerInfo.workerId;
+      const thread = threadOf(params.workerInfo.title);
+      if (thread === undefined) return;
       this.sessions.set(thread, params.sessionId);
       if (this.early.delete(thread)) this.send(params.sessionId);
     });
