@@ -1,4 +1,6 @@
 import { test } from "node:test";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import assert from "node:assert/strict";
 import { consoleSink, DISPLAY, setDisplaySink } from "../../lib/display/protocol";
 import { flushDisplays } from "../../lib/display/pending";
@@ -101,6 +103,20 @@ test("while points keep coming in a blocking loop, the curve redraws at least ev
   assert.ok(updates.length >= 3, `${updates.length} redraws in 3.4 s`);
   flushDisplays();
 }));
+
+test("a script with a live chart exits by itself: the drawing thread does not keep it alive", () => {
+  const script = `const { live } = require(${JSON.stringify(path.join(__dirname, "..", "..", "lib", "plot", "live"))});
+const curve = live();
+for (let step = 0; step < 50; step++) curve.push({ step, loss: 1 / (step + 1) });
+curve.flush();
+console.log(JSON.stringify(curve.stats));`;
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.signal, null, "killed by the timeout: the drawing thread kept the process alive");
+  assert.equal(r.status, 0, r.stderr);
+  const stats = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { points: number; draws: number };
+  assert.equal(stats.points, 50);
+  assert.ok(stats.draws >= 1, "the final state was drawn");
+});
 
 test("without a step/epoch field, x counts the pushes; bad points are refused with the fix", () => recording(() => {
   const curve = live({ budget: 1e-9 });
