@@ -1,6 +1,8 @@
 /**
  * A live training curve: shown once, then each `push` appends a point and redraws the same output
- * in place (update_display_data), throttled so drawing takes at most `budget` of the wall time.
+ * in place (update_display_data). The drawing happens in a thread of its own (drawer.ts), throttled
+ * so that it takes at most `budget` of the wall time there; the pushing thread only builds the spec
+ * and sends the pictures back out.
  */
 import { inspect } from "node:util";
 import { inspectCustom } from "../display/inspect";
@@ -26,8 +28,8 @@ const X_FIELDS = ["step", "epoch", "iteration", "batch"] as const;
 export interface LiveOptions extends ChartOptions {
   /** The point field used as x; default: the first of step, epoch, iteration, batch in the first point, else the push count. */
   x?: string;
-  /** Share of wall time spent drawing, between 0 and 1 (default 0.02: with the final redraw and draws that
-   * grow with the history, a whole epoch stays under 3 %). */
+  /** Share of wall time the drawing thread may spend drawing, between 0 and 1 (default 0.02: with the final
+   * redraw and draws that grow with the history, a whole epoch stays under 3 %). */
   budget?: number;
   /** Points drawn per series; longer histories are averaged in equal chunks (default 1000). */
   maxPoints?: number;
