@@ -7,15 +7,17 @@ import { workerData, type MessagePort } from "node:worker_threads";
 import { svgToPng } from "../display/raster";
 import { PNG_ZOOM } from "./chart";
 import type { DrawRequest, DrawResult, DrawerData } from "./drawer";
-import { renderSvg } from "./vega";
+import { ReusedView } from "./vega";
 
 const { port, signal } = workerData as DrawerData;
 const done = new Int32Array(signal);
+/** A live chart's redraws differ in their data only: one view serves them (one chart at a time; another chart's spec makes a new one). */
+const view = new ReusedView();
 
 function draw({ seq, spec, png }: DrawRequest): DrawResult {
   const start = performance.now();
   try {
-    const { svg, width, height } = renderSvg(spec);
+    const { svg, width, height } = view.render(spec);
     const pngBase64 = png ? svgToPng(svg, PNG_ZOOM).toString("base64") : undefined;
     return { seq, svg, width, height, pngBase64, ms: performance.now() - start };
   } catch (e) {
