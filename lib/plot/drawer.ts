@@ -10,6 +10,7 @@
  * cell's end must send before its reply. The thread ends after `IDLE_MS` without requests, so an
  * idle kernel does not keep vega in memory.
  */
+import { AsyncResource } from "node:async_hooks";
 import * as path from "node:path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { TopLevelSpec } from "vega-lite";
@@ -60,10 +61,14 @@ class Drawer {
     });
   }
 
-  /** Sends `spec` to be drawn; `onDrawn` gets the result on the next `poll`, `wait`, or message event. */
+  /**
+   * Sends `spec` to be drawn; `onDrawn` gets the result on the next `poll`, `wait`, or message event,
+   * in the asynchronous context of this call (the port's own context is that of the cell that made
+   * the drawer: the kernel would send the redraw as that cell's output).
+   */
   request(spec: TopLevelSpec, png: boolean, onDrawn: OnDrawn): number {
     const seq = this.nextSeq++;
-    this.waiting.set(seq, onDrawn);
+    this.waiting.set(seq, AsyncResource.bind(onDrawn));
     clearTimeout(this.idleTimer);
     this.port.postMessage({ seq, spec, png } satisfies DrawRequest);
     return seq;
