@@ -52,9 +52,13 @@ for (; Date.now() - started < 8000; step++) {
   curve.push({ step, loss: Math.exp(-step / 300) });
 }
 const loopMs = Date.now() - started;
-console.log(JSON.stringify({ loopMs, drawMs: curve.stats.drawMs }));`;
+console.log(JSON.stringify({ loopMs, drawMs: curve.stats.drawMs, renderMs: curve.stats.renderMs, draws: curve.stats.draws }));`;
 
-interface LiveFigures { firstPointMs: number; longestGapMs: number; drawSharePercent: number }
+/**
+ * The drawing share is the pushing (training) thread's time spent on drawing; the drawing thread's
+ * own rendering time, beside it on another core, is given apart (render share) with the redraws.
+ */
+interface LiveFigures { firstPointMs: number; longestGapMs: number; drawSharePercent: number; renderSharePercent: number; redraws: number }
 
 /** First point: from the empty chart's arrival to the first redraw's; gaps between redraws while pushing. */
 async function liveChart(kernel: KernelClient): Promise<LiveFigures> {
@@ -63,11 +67,12 @@ async function liveChart(kernel: KernelClient): Promise<LiveFigures> {
   const updates = messages.filter(({ m }) => m.header.msg_type === "update_display_data");
   const stats = messages.find(({ m }) => m.header.msg_type === "stream");
   if (!shown || updates.length < 2 || !stats) throw new Error(`live chart: ${updates.length} redraws, no statistics line`);
-  const { loopMs, drawMs } = JSON.parse(String((stats.m.content as { text: string }).text)) as { loopMs: number; drawMs: number };
+  const { loopMs, drawMs, renderMs, draws } = JSON.parse(String((stats.m.content as { text: string }).text)) as { loopMs: number; drawMs: number; renderMs: number; draws: number };
   // The last update is the final flush after the loop; the gaps that count are while points come.
   const whilePushing = updates.slice(0, -1).map(({ at }) => at);
   const gaps = whilePushing.slice(1).map((at, i) => at - whilePushing[i]!);
-  return { firstPointMs: updates[0]!.at - shown.at, longestGapMs: Math.max(...gaps), drawSharePercent: (100 * drawMs) / loopMs };
+  return { firstPointMs: updates[0]!.at - shown.at, longestGapMs: Math.max(...gaps), drawSharePercent: (100 * drawMs) / loopMs,
+    renderSharePercent: (100 * renderMs) / loopMs, redraws: draws };
 }
 
 /** A loop that updates a variable at the top level of a cell (names made unique per round: cells share them). */
@@ -127,6 +132,8 @@ export async function run(): Promise<Record<string, number | string>> {
       results["live.chart_first_point_ms"] = live.firstPointMs;
       results["live.chart_longest_redraw_gap_ms"] = live.longestGapMs;
       results["live.chart_draw_share_percent"] = Number(live.drawSharePercent.toFixed(2));
+      results["live.chart_render_share_percent"] = Number(live.renderSharePercent.toFixed(2));
+      results["live.chart_redraws"] = live.redraws;
     }
     const loop = await topLevelLoop(kernel);
     results["live.top_level_loop_kernel_ms"] = Number(loop.kernelMs.toFixed(1));

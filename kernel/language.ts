@@ -10,6 +10,7 @@ import type { DisplayMetadata, MimeBundle } from "../lib/display/protocol";
 import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import type { CheckerHandlers, CompileResult } from "./checker";
 import { KernelRestarted, NnlabError } from "./errors";
+import { Poker } from "./poke";
 import { preludeSource } from "./prelude";
 import { WorkerClient, type WorkerEvent } from "./rpc";
 import type { RunnerData, RunnerHandlers } from "./runner";
@@ -219,6 +220,8 @@ export class Language {
   /** Shared with the runner: the answer to its input request (see RunnerData). */
   private readonly stdinBuffer = new SharedArrayBuffer(8 + (1 << 20));
   private readonly stdinState = new Int32Array(this.stdinBuffer, 0, 2);
+  /** Pokes the runner on an interrupt, so that its loops need not read the shared flag (poke.ts). */
+  private readonly poker = Poker.start();
   private running?: Running;
   private closed = false;
 
@@ -235,7 +238,7 @@ export class Language {
 
   /** A fresh generation of workers; when it ends unasked (exit, OOM, restart) the next one starts. */
   private start(): Workers {
-    const data: RunnerData = { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer };
+    const data: RunnerData = { interrupt: this.interruptFlag.buffer as SharedArrayBuffer, stdin: this.stdinBuffer, poked: this.poker !== undefined };
     const workers = new Workers(data, (e) => this.output.push(e), (w) => this.replace(w));
     workers.ready.catch((e: Error) => { if (!workers.endReason) this.events.onPreloadFailed(e); });
     return workers;
@@ -330,6 +333,7 @@ export class Language {
     Atomics.store(this.interruptFlag, 0, running.req.id);
     if (Atomics.load(this.stdinState, 0) === 0) this.answerInput(2);
     const w = this.workers;
+    this.poker?.poke(w.runner.worker);
     w.runner.call("interrupt").catch(() => undefined);
     if (++running.interrupts === 2) {
       running.escalation = setTimeout(() => {
@@ -368,6 +372,7 @@ export class Language {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.poker?.close();
     await this.generation?.end("the kernel shut down");
   }
 }

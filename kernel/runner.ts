@@ -16,6 +16,7 @@ import { INPUT_HOOK, type InputOptions } from "./api";
 import { BIND_FUNCTION, cellFileName, DECLARE_FUNCTION, describe, EXPORT_FUNCTION, TICK_FUNCTION, traceback, wrapCell, type CellMaps, type CellSource } from "./cells";
 import { KeyboardInterrupt, StdinNotAvailableError } from "./errors";
 import { PRELUDE_MODULE, PROJECT_ROOT, preludeBindings, type PreludeBinding } from "./prelude";
+import { POKE_FUNCTION } from "./poke";
 import { emit, serve } from "./rpc";
 
 export interface RunnerData {
@@ -23,6 +24,8 @@ export interface RunnerData {
   interrupt: SharedArrayBuffer;
   /** Int32[0]: 0 waiting, 1 answered, 2 interrupted; Int32[1]: byte length; bytes from offset 8. */
   stdin: SharedArrayBuffer;
+  /** Whether the main thread pokes this worker after writing `interrupt` (poke.ts); without, loops read `interrupt`. */
+  poked: boolean;
 }
 
 export interface ExecuteRequest {
@@ -63,16 +66,37 @@ let lastId = 0;
 // ---- interrupts ------------------------------------------------------------------------------
 
 /**
- * Called in every loop iteration of every cell: a plain read of the shared flag (an Atomics.load
- * costs 30 ns, 4x the loop body of a tight loop; a plain read still sees the kernel's store, since
- * V8 does not hoist typed-array loads out of loops), the exchange in checkInterrupt is atomic.
+ * Whether the next `tick()` looks at the interrupt flag: a global, set by the main thread's poke
+ * (poke.ts) after it writes the flag, and kept while an interrupted cell is still pending somewhere.
+ * A global that never changed is a constant to V8's optimizing compiler: `tick()` inlined in a loop
+ * costs nothing until the first interrupt (the poke's change deoptimizes the loop's code, which then
+ * reads the global: a load and a compare per iteration, as cheap as a plain variable).
  */
+declare const __nnlab_attention: boolean;
+const ATTENTION_GLOBAL = "__nnlab_attention";
+
+function setAttention(on: boolean): void {
+  const global = globalThis as Record<string, unknown>;
+  if (global[ATTENTION_GLOBAL] !== on) global[ATTENTION_GLOBAL] = on;
+}
+
+/** Called in every loop iteration of every cell when the main thread can poke. */
 function tick(): void {
+  if (__nnlab_attention) checkInterrupt();
+}
+
+/**
+ * The tick without pokes: a plain read of the shared flag (an Atomics.load costs 30 ns, 4x the loop
+ * body of a tight loop; a plain read still sees the kernel's store, since V8 does not hoist
+ * typed-array loads out of loops), the exchange in checkInterrupt is atomic.
+ */
+function sharedTick(): void {
   if (interruptFlag[0] !== 0 || zombies !== 0) checkInterrupt();
 }
 
 function checkInterrupt(): void {
   takeInterruptRequest();
+  setAttention(zombies !== 0);
   if (context.getStore()?.interrupted) throw new KeyboardInterrupt();
 }
 
@@ -82,6 +106,7 @@ function takeInterruptRequest(): void {
   if (!run || run.interrupted) return;
   run.interrupted = true;
   zombies++;
+  setAttention(true);
   run.rejectWait?.(new KeyboardInterrupt());
 }
 
@@ -375,11 +400,15 @@ async function init(): Promise<PreludeBinding[]> {
   return bindings;
 }
 
-(globalThis as Record<string, unknown>)[TICK_FUNCTION] = tick;
+// Set once: a global that keeps its first value is a constant to V8, so `tick` is inlined in every loop.
+setAttention(false);
+const chosenTick = data.poked ? tick : sharedTick;
+(globalThis as Record<string, unknown>)[TICK_FUNCTION] = chosenTick;
+setOpHook(chosenTick);
+(globalThis as Record<string, unknown>)[POKE_FUNCTION] = () => setAttention(true);
 (globalThis as Record<string, unknown>)[EXPORT_FUNCTION] = exportName;
 (globalThis as Record<string, unknown>)[DECLARE_FUNCTION] = declareNames;
 (globalThis as Record<string, unknown>)[BIND_FUNCTION] = bindName;
-setOpHook(tick);
 guardExit();
 (globalThis as Record<symbol, unknown>)[INPUT_HOOK] = readInput;
 captureStream("stdout");

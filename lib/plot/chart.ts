@@ -10,7 +10,20 @@ import { renderSvg, type RenderedSvg } from "./vega";
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 export const VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
 /** PNGs are drawn at twice the chart's size and shown at its size, so they stay sharp on HiDPI screens. */
-const PNG_ZOOM = 2;
+export const PNG_ZOOM = 2;
+
+/** A chart drawn to pictures: its SVG, its size in CSS pixels, and with `pngBase64` its PNG (drawn at PNG_ZOOM). */
+export interface Drawing extends RenderedSvg {
+  readonly pngBase64?: string;
+}
+
+/** The MIME bundle of a drawn chart: the spec, the SVG, the text, and the PNG when drawn (shown at the chart's own size). */
+export function chartBundle(spec: TopLevelSpec, text: string, drawing: Drawing): { data: MimeBundle; metadata: DisplayMetadata } {
+  const data: MimeBundle = { [VEGA_LITE_MIME]: spec, "image/svg+xml": drawing.svg, "text/plain": text };
+  if (drawing.pngBase64 === undefined) return { data, metadata: {} };
+  const size = { width: Math.round(drawing.width), height: Math.round(drawing.height) };
+  return { data: { ...data, "image/png": drawing.pngBase64 }, metadata: { "image/png": size } };
+}
 
 /** Checks a spec can go out as `application/vnd.vegalite.v5+json` and be drawn in the kernel. */
 export function checkSpec(spec: TopLevelSpec): TopLevelSpec {
@@ -75,20 +88,9 @@ export class Chart implements Displayable {
     return this.rendered ??= renderSvg(this.spec);
   }
 
+  /** The MIME bundle: the spec, the SVG, the PNG and the text. */
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
-    return this.bundle({ png: true });
-  }
-
-  /**
-   * The MIME bundle: the spec, the SVG and the text, and with `png` the PNG (the costliest part to
-   * draw; a live chart leaves it out of its intermediate redraws and adds it to the final one).
-   */
-  bundle({ png }: { png: boolean }): { data: MimeBundle; metadata: DisplayMetadata } {
-    const data: MimeBundle = { [VEGA_LITE_MIME]: this.spec, "image/svg+xml": this.toSVG(), "text/plain": this.description };
-    if (!png) return { data, metadata: {} };
-    const { width, height } = this.draw();
-    // Front ends show the 2× PNG at the chart's own size.
-    return { data: { ...data, "image/png": this.pngBuffer().toString("base64") }, metadata: { "image/png": { width: Math.round(width), height: Math.round(height) } } };
+    return chartBundle(this.spec, this.description, { ...this.draw(), pngBase64: this.pngBuffer().toString("base64") });
   }
 
   [inspectCustom](): string {

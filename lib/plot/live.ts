@@ -1,6 +1,8 @@
 /**
  * A live training curve: shown once, then each `push` appends a point and redraws the same output
- * in place (update_display_data), throttled so drawing takes at most `budget` of the wall time.
+ * in place (update_display_data). The drawing happens in a thread of its own (drawer.ts), throttled
+ * so that it takes at most `budget` of the wall time there; the pushing thread only builds the spec
+ * and sends the pictures back out.
  */
 import { inspect } from "node:util";
 import { inspectCustom } from "../display/inspect";
@@ -8,8 +10,10 @@ import { DISPLAY, type DisplayMetadata, type Displayable, type MimeBundle } from
 import { display, type DisplayHandle } from "../display/display";
 import { DisplayError } from "../display/errors";
 import { markDrawn, markPending, type Flushable } from "../display/pending";
+import type { TopLevelSpec } from "vega-lite";
 import { line, type ChartOptions } from "./charts";
-import type { Chart } from "./chart";
+import { chartBundle, VEGA_LITE_MIME, type Chart } from "./chart";
+import { theDrawer, type Drawer, type DrawResult } from "./drawer";
 
 /**
  * Longest wait between redraws while points keep coming (ms). The budget alone would wait 50× the
@@ -24,8 +28,8 @@ const X_FIELDS = ["step", "epoch", "iteration", "batch"] as const;
 export interface LiveOptions extends ChartOptions {
   /** The point field used as x; default: the first of step, epoch, iteration, batch in the first point, else the push count. */
   x?: string;
-  /** Share of wall time spent drawing, between 0 and 1 (default 0.02: with the final redraw and draws that
-   * grow with the history, a whole epoch stays under 3 %). */
+  /** Share of wall time the drawing thread may spend drawing, between 0 and 1 (default 0.02: with the final
+   * redraw and draws that grow with the history, a whole epoch stays under 3 %). */
   budget?: number;
   /** Points drawn per series; longer histories are averaged in equal chunks (default 1000). */
   maxPoints?: number;
@@ -37,8 +41,10 @@ export interface LiveStats {
   readonly points: number;
   /** Redraws sent. */
   readonly draws: number;
-  /** Time spent building, rendering and sending redraws (ms). */
+  /** Time the pushing thread spent on redraws: building each spec, posting it, sending the pictures back (ms). */
   readonly drawMs: number;
+  /** Time the drawing thread spent rendering them (ms). */
+  readonly renderMs: number;
 }
 
 /** Averages consecutive chunks so at most `max` points remain (each point: mean x, mean y). */
@@ -53,27 +59,50 @@ export function downsample(xs: readonly number[], ys: readonly number[], max: nu
   return [starts.map((s) => mean(xs, s)), starts.map((s) => mean(ys, s))];
 }
 
-/** A chart that redraws in place as points are pushed (`plot.live()`): `chart.push({ step, loss })` during training, redrawn at most as often as its time budget allows and once more at the end of the cell. */
+/** What the chart's output shows now, or is being drawn to show. */
+interface Shown {
+  /** Points pushed when it was built. */
+  readonly pushes: number;
+  /** Whether it carries the PNG (only the final state does: see `flush`). */
+  readonly png: boolean;
+}
+
+/**
+ * A chart that redraws in place as points are pushed (`plot.live()`): `chart.push({ step, loss })`
+ * during training, redrawn at most as often as its time budget allows and once more at the end of
+ * the cell. The drawing itself happens in a thread of its own (drawer.ts): each redraw is a spec
+ * sent there and, when its SVG comes back, an update_display_data sent from here.
+ */
 export class LiveChart implements Displayable, Flushable {
   private readonly series = new Map<string, { x: number[]; y: number[] }>();
   private xField: string | undefined;
   private pushes = 0;
   private readonly handle: DisplayHandle;
-  private dirty = false;
-  /** Whether the output shows the PNG (drawn only on the final redraw: see `flush`). */
-  private hasPng = true;
-  private pointsDrawn = false;
-  private lastDrawEnd = 0;
-  private lastDrawCost = 0;
+  /** The state the output shows (undefined: the first display, spec and text only, no picture yet). */
+  private shown?: Shown;
+  /** The state being drawn, its request, and its spec and text (sent with its pictures). */
+  private drawing?: Shown & { seq: number; spec: TopLevelSpec; text: string; drawer: Drawer };
+  private lastRequest = -Infinity;
+  private lastPush = performance.now();
+  private lastRenderMs = 0;
   private draws = 0;
   private drawMs = 0;
+  private renderMs = 0;
+  private timing = false;
   private readonly budget: number;
 
   constructor(private readonly options: LiveOptions = {}) {
     this.budget = options.budget ?? 0.02;
     if (!(this.budget > 0 && this.budget <= 1)) throw new DisplayError(`budget must be in (0, 1], got ${options.budget}`);
     this.xField = options.x;
-    this.handle = this.timed(() => display(this));
+    // The spec and the text at once (JupyterLab draws the spec); the pictures follow from the drawing thread.
+    this.handle = this.timed(() => {
+      const { spec } = this.chart();
+      const handle = display({ [DISPLAY]: () => ({ data: { [VEGA_LITE_MIME]: spec, "text/plain": this.describe() }, metadata: {} }) });
+      this.request(false);
+      return handle;
+    });
+    markPending(this);
   }
 
   /** The Jupyter display_id of the chart's output, which each redraw updates. */
@@ -83,7 +112,7 @@ export class LiveChart implements Displayable, Flushable {
 
   /** Points, redraws and drawing time so far (to check that drawing stays a small share of training). */
   get stats(): LiveStats {
-    return { points: this.pushes, draws: this.draws, drawMs: this.drawMs };
+    return { points: this.pushes, draws: this.draws, drawMs: this.drawMs, renderMs: this.renderMs };
   }
 
   /** Adds one point, e.g. { step, loss } or { epoch, accuracy, testAccuracy }; every other numeric field is a series. */
@@ -102,30 +131,68 @@ export class LiveChart implements Displayable, Flushable {
       s.y.push(value);
     }
     this.pushes++;
-    this.dirty = true;
     markPending(this);
-    // The first points at once; then redraw after enough undrawn time that the last draw's cost
-    // stays within the budget, but never wait longer than MAX_WAIT_MS.
-    const wait = this.pointsDrawn ? Math.min(this.lastDrawCost / this.budget, MAX_WAIT_MS) : 0;
-    if (performance.now() - this.lastDrawEnd >= wait) this.redraw(false);
+    const now = performance.now();
+    const sparse = now - this.lastPush >= MAX_WAIT_MS;
+    this.lastPush = now;
+    this.timed(() => {
+      this.drawing?.drawer.poll();
+      if (!this.drawing && this.due(now)) this.request(false);
+      // Points a second and more apart: no next push will come soon to send the drawing, so wait for it here.
+      while (sparse && this.drawing) this.drawing.drawer.wait(this.drawing.seq);
+    });
   }
 
   /**
    * Draws the final state now, with the PNG (what nbconvert, GitHub and the classic Notebook show),
-   * if anything changed since the last complete draw. The kernel calls it after each cell.
+   * if the output does not show it yet. The kernel calls it after each cell.
    */
   flush(): void {
     markDrawn(this);
-    if (!this.dirty && this.hasPng) return;
-    this.redraw(true);
+    this.timed(() => {
+      while (this.drawing) this.drawing.drawer.wait(this.drawing.seq);
+      if (this.shown?.png && this.shown.pushes === this.pushes) return;
+      this.request(true);
+      this.drawing!.drawer.wait(this.drawing!.seq);
+    });
   }
 
-  /** Redraws in place; intermediate redraws leave the PNG out (a third of the cost of a draw). */
-  private redraw(png: boolean): void {
-    this.dirty = false;
-    this.hasPng = png;
-    this.pointsDrawn ||= this.pushes > 0;
-    this.timed(() => this.handle.update(this));
+  /**
+   * Whether to draw the points pushed since the last drawing now: the first points at once; then
+   * once the time since the last request is enough that the drawing thread's last drawing stays
+   * within the budget, and at most MAX_WAIT_MS after it.
+   */
+  private due(now: number): boolean {
+    if ((this.shown?.pushes ?? 0) === this.pushes) return false;
+    if ((this.shown?.pushes ?? 0) === 0) return true;
+    return now - this.lastRequest >= Math.min(this.lastRenderMs / this.budget, MAX_WAIT_MS);
+  }
+
+  /** Sends the current state to the drawing thread; `send` shows it when it comes back. */
+  private request(png: boolean): void {
+    const chart = this.chart();
+    const drawer = theDrawer();
+    const state = { pushes: this.pushes, png, spec: chart.spec, text: this.describe(), drawer };
+    this.lastRequest = performance.now();
+    const seq = drawer.request(chart.spec, png, (result) => this.timed(() => this.send(state, result)));
+    this.drawing = { ...state, seq };
+  }
+
+  /**
+   * Shows a drawing that came back, then asks for the next one if it is due. A drawing of the empty
+   * chart made before the first points arrived is dropped: the first points are drawn next.
+   */
+  private send(state: Shown & { spec: TopLevelSpec; text: string }, result: DrawResult): void {
+    this.drawing = undefined;
+    this.lastRenderMs = result.ms;
+    this.renderMs += result.ms;
+    if (result.error !== undefined) throw new DisplayError(`drawing the live chart failed: ${result.error}`);
+    if (!(state.pushes === 0 && this.pushes > 0)) {
+      this.handle.update({ [DISPLAY]: () => chartBundle(state.spec, state.text, result) });
+      this.shown = state;
+      this.draws++;
+    }
+    if (this.due(performance.now())) this.request(false);
   }
 
   /** The current state as a static chart. */
@@ -159,18 +226,22 @@ export class LiveChart implements Displayable, Flushable {
     return `Live chart${this.options.title ? ` "${this.options.title}"` : ""}: ` + (this.pushes ? `${last} ${where}` : "no points yet");
   }
 
-  private timed<T>(draw: () => T): T {
+  /** Runs `work` counting its time as drawing time; nested calls count once. */
+  private timed<T>(work: () => T): T {
+    if (this.timing) return work();
     const start = performance.now();
-    const result = draw();
-    this.lastDrawEnd = performance.now();
-    this.lastDrawCost = this.lastDrawEnd - start;
-    this.draws++;
-    this.drawMs += this.lastDrawCost;
-    return result;
+    this.timing = true;
+    try {
+      return work();
+    } finally {
+      this.timing = false;
+      this.drawMs += performance.now() - start;
+    }
   }
 
+  /** The current state drawn in full (SVG and PNG), now: for `display(curve)` elsewhere. */
   [DISPLAY](): { data: MimeBundle; metadata: DisplayMetadata } {
-    const { data, metadata } = this.chart().bundle({ png: this.hasPng });
+    const { data, metadata } = this.chart()[DISPLAY]();
     return { data: { ...data, "text/plain": this.describe() }, metadata };
   }
 

@@ -64,6 +64,19 @@ for (let step = 0; Date.now() - started < 6000; step++) {
   assert.ok(Math.max(...gaps) < 4000, `redraw gaps ${gaps.join(", ")} ms`);
 });
 
+test("a live curve made in one cell and pushed to in an awaiting loop of the next: each redraw comes while the loop awaits, as the pushing cell's output", async () => {
+  await k.execute('const awaited = plot.live({ title: "pushed later", budget: 1 });');
+  // Pushes 0.4 s apart: each is drawn in the drawing thread and sent when its picture comes back during the await.
+  const messages = await arrivals("for (let step = 1; step <= 4; step++) {\n  awaited.push({ step, loss: 1 / step });\n  await new Promise((r) => setTimeout(r, 400));\n}");
+  // arrivals() keeps only this cell's messages: a redraw sent as the first cell's output would be missing.
+  const updates = messages.filter(({ m }) => m.header.msg_type === "update_display_data").map(({ m }) => (m.content as { data: Record<string, unknown> }).data);
+  const texts = updates.map((data) => String(data["text/plain"]));
+  assert.ok(updates.length >= 4, `redraws: ${texts.join(" | ")}`);
+  for (const step of [1, 2, 3]) assert.ok(texts.includes(`Live chart "pushed later": loss ${(1 / step).toPrecision(4)} at step ${step}`), `step ${step} was drawn while the loop ran: ${texts.join(" | ")}`);
+  assert.ok(updates.every((data) => String(data["image/svg+xml"]).startsWith("<svg")));
+  assert.match(String(updates.at(-1)!["image/png"]), /^iVBORw0KGgo/, "the final redraw carries the PNG");
+});
+
 test("StreamMerger: consecutive writes of one stream become one message; other output flushes first, so order is kept", async () => {
   const sent: WorkerEvent[] = [];
   const merger = new StreamMerger((e) => sent.push(e), 20);
