@@ -18,7 +18,7 @@
  */
 import { KernelDiedError } from "../errors";
 import type { Message } from "../wire";
-import { KernelClient } from "./client";
+import { CLI, KernelClient } from "./client";
 import type { Cell, CodeCell, Notebook } from "./nbformat";
 import { OutputCollector } from "./outputs";
 
@@ -132,7 +132,11 @@ export class KernelSlot {
   /** Kernel processes started so far. */
   starts = 0;
 
-  constructor(private readonly maxRuns = 50) {}
+  /**
+   * `nodeOptions`: Node and V8 options for the kernel processes it starts (a grader's, see
+   * GRADING_NODE_OPTIONS in kernel/assign/grade.ts).
+   */
+  constructor(private readonly maxRuns = 50, private readonly nodeOptions: readonly string[] = []) {}
 
   /** A kernel in `cwd` with nothing of earlier runs in it: this slot's, reset, or a new one. */
   async ready(cwd: string): Promise<KernelClient> {
@@ -151,7 +155,7 @@ export class KernelSlot {
   /** A new kernel process in `cwd`, after closing the one held. */
   async restart(cwd: string): Promise<KernelClient> {
     await this.close();
-    this.kernel = await KernelClient.start(cwd, undefined, "temp");
+    this.kernel = await KernelClient.start(cwd, (file) => [process.execPath, ...this.nodeOptions, CLI, "kernel", file], "temp");
     this.cwd = cwd;
     this.runs = 1;
     this.starts++;
