@@ -93,6 +93,13 @@ export function requireWithCodeCache(file: string, dir = cacheDir()): CachedModu
   };
 }
 
+/**
+ * A module that may call `import()` is left to Node: a script compiled here has no import()
+ * callback once it comes from the cache (V8 drops it: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, Node
+ * 20.20), and vm's USE_MAIN_CONTEXT_DEFAULT_LOADER is experimental and warns. The library has none.
+ */
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
 /** A module file as it is on disk: a cache entry is used only for the same size and modification time. */
 interface Stamp { size: number; mtimeMs: number }
 
@@ -151,7 +158,7 @@ function stampOf(file: string): Stamp | undefined {
 
 /**
  * V8's code cache for every CommonJS module that `require` compiles from now on in this thread
- * (those `include` accepts), kept in one file: the runner worker loads ~100 modules (the library,
+ * (those `include` accepts, without `import()`), kept in one file: the runner worker loads ~100 modules (the library,
  * tfjs) into a fresh isolate at every kernel start and every reset, and compiling them (and, once
  * they run, their functions, lazily) was a good part of its CPU time. Node 20 has no compile cache
  * of its own (`module.enableCompileCache` is Node 22); the `v8-compile-cache` package writes its
@@ -175,18 +182,21 @@ export class ModuleCodeCache {
   misses = 0;
   readonly file: string;
 
-  private constructor(name: string, private readonly include: (file: string) => boolean, dir: string) {
-    const key = createHash("sha256").update([name, process.version, process.arch, ...process.execArgv].join("\0")).digest("hex").slice(0, 16);
+  private constructor(name: string, private readonly include: (file: string) => boolean, dir: string, scope: string) {
+    const key = createHash("sha256").update([name, scope, process.version, process.arch, ...process.execArgv].join("\0")).digest("hex").slice(0, 16);
     this.file = path.join(dir, `${name}-modules-${key}.v8cache`);
     this.entries = readEntries(this.file);
   }
 
-  /** Starts caching the modules `include` accepts that `require` compiles in this thread from now on. */
-  static install(name: string, include: (file: string) => boolean, dir = cacheDir()): ModuleCodeCache {
-    const cache = new ModuleCodeCache(name, include, dir);
+  /**
+   * Starts caching the modules `include` accepts that `require` compiles in this thread from now on.
+   * `scope` (e.g. the installation's folder) keeps a cache file apart from others of the same name.
+   */
+  static install(name: string, include: (file: string) => boolean, dir = cacheDir(), scope = ""): ModuleCodeCache {
+    const cache = new ModuleCodeCache(name, include, dir, scope);
     const original = cache.original;
     loader.prototype._compile = function (this: Module, content: string, filename: string, format?: string): unknown {
-      if (format === "module" || !cache.include(filename)) return original.call(this, content, filename, format);
+      if (format === "module" || !cache.include(filename) || DYNAMIC_IMPORT.test(content)) return original.call(this, content, filename, format);
       return cache.compile(this, content, filename);
     };
     return cache;
@@ -199,7 +209,7 @@ export class ModuleCodeCache {
     const cachedData = known !== undefined && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs ? known.data : undefined;
     // A hashbang is valid only at the very start of a script, which the wrapper is not.
     const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
-    const script = new vm.Script(loader.wrap(source), { filename, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER });
+    const script = new vm.Script(loader.wrap(source), { filename, cachedData });
     if (cachedData !== undefined && !script.cachedDataRejected) this.hits++;
     else this.misses++;
     this.compiled.set(filename, { script, ...stamp });

@@ -12,5 +12,5 @@ const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
 /** This project's files and installed packages; not a notebook's own .js files. */
 export const isLibraryFile = (file: string): boolean => file.startsWith(PROJECT_ROOT + path.sep) || file.includes(NODE_MODULES);
 
-/** Saved by the runner once the library has loaded and started (runner.ts, init). */
-export const runnerModules = ModuleCodeCache.install("runner", isLibraryFile);
+/** Saved by the runner once the library has loaded and started (runner.ts, init); one cache file per installation. */
+export const runnerModules = ModuleCodeCache.install("runner", isLibraryFile, undefined, PROJECT_ROOT);

@@ -120,8 +120,9 @@ const describeExit = (kernel: KernelClient): string =>
  * the first run starts it, each later run resets it (KernelClient.reset: a fresh runner, the parsed
  * TypeScript program kept) instead of paying a new process's start. A kernel that exited, could not
  * reset or runs in another folder is replaced by a new process, and so is one that served
- * `maxRuns` notebooks: the type checker's memory grows by a few MB with each notebook (measured
- * 2026-12-02: about 6 MB for a two-cell notebook), and a new process bounds it.
+ * `maxRuns` notebooks: the kernel's memory grows by a few MB with each notebook (measured
+ * 2026-12-02: ~1.4 MB for a two-cell notebook, ~3.8 MB with the grader's V8 options, which
+ * collect old space later), and a new process bounds it.
  * Its owner closes it.
  */
 export class KernelSlot {

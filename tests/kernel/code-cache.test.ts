@@ -63,7 +63,8 @@ test("a cache that cannot be written is no error and leaves no temporary file", 
 const modules = path.join(root, "modules");
 mkdirSync(modules);
 const twice = path.join(modules, "twice.js");
-// The entry starts with a hashbang (valid only at a script's start, which the module wrapper is not).
+// The entry starts with a hashbang (valid only at a script's start, which the module wrapper is not);
+// dynamic.js calls import(), which a script from V8's cache cannot: Node compiles it.
 writeFileSync(path.join(modules, "entry.js"), `#!/usr/bin/env node
 const helper = require("./twice");
 exports.value = helper.apply(21);
@@ -71,12 +72,14 @@ exports.resolved = require.resolve("./twice");
 exports.cached = require.cache[require.resolve("./twice")].exports === helper;
 exports.names = [__filename, __dirname, module.exports === exports, require.main === undefined];
 exports.excluded = require("./excluded").kind;
+exports.dynamic = require("./dynamic").imported;
 `);
+writeFileSync(path.join(modules, "dynamic.js"), `exports.imported = import("node:path").then((m) => typeof m.join);\n`);
 const TWICE = (factor: number) => `exports.apply = (x) => x * ${factor};\n${"exports.pad = () => 0;\n".repeat(500)}`;
 writeFileSync(twice, TWICE(2));
 writeFileSync(path.join(modules, "excluded.js"), `exports.kind = "compiled by Node";\n`);
 
-interface ModuleLoad { hits: number; misses: number; value: number; resolved: string; cached: boolean; names: unknown[]; excluded: string }
+interface ModuleLoad { hits: number; misses: number; value: number; resolved: string; cached: boolean; names: unknown[]; excluded: string; dynamic: string }
 
 /** Requires entry.js in a fresh worker with the module cache of `dir` (excluded.js left to Node), then saves it. */
 function loadModules(dir: string): Promise<ModuleLoad> {
@@ -86,7 +89,8 @@ function loadModules(dir: string): Promise<ModuleLoad> {
     const counts = { hits: cache.hits, misses: cache.misses };
     cache.save();
     cache.uninstall();
-    require("node:worker_threads").parentPort.postMessage({ ...counts, ...entry });`;
+    const { dynamic, ...values } = entry;
+    dynamic.then((imported) => require("node:worker_threads").parentPort.postMessage({ ...counts, ...values, dynamic: imported }));`;
   return new Promise((resolve, reject) => {
     const worker = new Worker(code, { eval: true });
     worker.once("message", (m: ModuleLoad) => void worker.terminate().then(() => resolve(m)));
@@ -99,7 +103,7 @@ const expectedNames = [path.join(modules, "entry.js"), modules, true, true];
 test("module cache: the first worker compiles and saves, the next one loads every module from the cache, with require as Node's", async () => {
   const dir = path.join(root, "modules-cache");
   const first = await loadModules(dir);
-  assert.deepEqual(first, { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node" });
+  assert.deepEqual(first, { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node", dynamic: "function" });
   assert.deepEqual({ ...await loadModules(dir) }, { ...first, hits: 2, misses: 0 });
   assert.equal(readdirSync(dir).length, 1, "one cache file, no temporary file left");
 });
@@ -124,7 +128,7 @@ test("module cache: a corrupt cache file is an empty cache, replaced by the next
   await loadModules(dir);
   const [file] = readdirSync(dir);
   writeFileSync(path.join(dir, file), Buffer.alloc(4096, 7));
-  assert.deepEqual(await loadModules(dir), { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node" });
+  assert.deepEqual(await loadModules(dir), { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node", dynamic: "function" });
   assert.equal((await loadModules(dir)).hits, 2);
   // Entries whose data V8 rejects (truncated) compile as usual too.
   const blob = readFileSync(path.join(dir, file));
@@ -133,7 +137,7 @@ test("module cache: a corrupt cache file is an empty cache, replaced by the next
   const body = blob.subarray(4 + headerLength).map((b, i) => (i % 7 === 0 ? b ^ 0xff : b));
   writeFileSync(path.join(dir, file), Buffer.concat([blob.subarray(0, 4 + headerLength), body]));
   assert.equal(header.length, 2);
-  assert.deepEqual(await loadModules(dir), { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node" });
+  assert.deepEqual(await loadModules(dir), { hits: 0, misses: 2, value: 42, resolved: twice, cached: true, names: expectedNames, excluded: "compiled by Node", dynamic: "function" });
 });
 
 test("module cache: a cache that cannot be written is no error and leaves no temporary file", async () => {
