@@ -158,9 +158,9 @@ function stampOf(file: string): Stamp | undefined {
 
 /**
  * V8's code cache for every CommonJS module that `require` compiles from now on in this thread
- * (those `include` accepts, without `import()`), kept in one file: the runner worker loads ~100 modules (the library,
- * tfjs) into a fresh isolate at every kernel start and every reset, and compiling them (and, once
- * they run, their functions, lazily) was a good part of its CPU time. Node 20 has no compile cache
+ * (those `include` accepts, without `import()`), kept in one file: the runner worker loads ~100
+ * modules (the library, tfjs) into a fresh isolate at every kernel start and every reset, and
+ * compiling them (and, once they run, their functions, lazily) was a good part of its CPU time. Node 20 has no compile cache
  * of its own (`module.enableCompileCache` is Node 22); the `v8-compile-cache` package writes its
  * cache only when the process exits, which a runner worker ended by `terminate()` never does, so
  * the cache is saved here explicitly, once the modules' hot code has run (`save()`).
@@ -168,8 +168,9 @@ function stampOf(file: string): Stamp | undefined {
  * As `requireWithCodeCache`, it is only ever a speed-up: an entry is used only for a file of the
  * same size and modification time, V8 rejects data made by another V8 or with other flags (the
  * module then compiles as usual), an unreadable cache file is an empty cache, and the file is
- * written atomically. The cache file's name carries Node's version, the CPU architecture and the
- * process's flags, so kernels started differently keep caches of their own.
+ * written atomically. The cache file's name carries its scope, Node's version, the CPU architecture
+ * and the process's flags, so installations and kernels started differently keep caches of their
+ * own. Modules first loaded after save() (a cell's `require`) are cached only by a later save().
  */
 export class ModuleCodeCache {
   /** What was read from the cache file. */
