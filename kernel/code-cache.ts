@@ -1,4 +1,7 @@
 /**
+ * V8's code cache kept on disk, for CommonJS code: `requireWithCodeCache` for one large file (the
+ * checker's TypeScript), `ModuleCodeCache` for every module a worker loads (the runner's library).
+ *
  * `require` of one large CommonJS file with V8's code cache kept on disk. TypeScript's compiler is
  * one 8.7 MB file: compiling it took 300-550 ms of every kernel's start, and its parser then ran
  * cold. With the cache (written once, after the first cell has warmed the parser and checker up)
@@ -52,6 +55,19 @@ function removeIfThere(file: string): void {
   }
 }
 
+/** Writes `data` to `file` through a temporary file and a rename; a failure leaves nothing behind. */
+function writeAtomically(file: string, data: () => Buffer | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(temporary, data());
+    renameSync(temporary, file);
+  } catch {
+    // A read-only or full disk: the next start compiles without the cache, as this one did.
+    removeIfThere(temporary);
+  }
+}
+
 /** Loads `file` as `require` would (and into `require.cache`), compiling it with the code cache in `dir`. */
 export function requireWithCodeCache(file: string, dir = cacheDir()): CachedModule {
   const cacheFile = cacheFileFor(file, dir);
@@ -72,15 +88,160 @@ export function requireWithCodeCache(file: string, dir = cacheDir()): CachedModu
     save(): void {
       if (saved) return;
       saved = true;
-      const temporary = `${cacheFile}.${process.pid}.${Date.now()}.tmp`;
-      try {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(temporary, script.createCachedData());
-        renameSync(temporary, cacheFile);
-      } catch {
-        // A read-only or full disk: the next start compiles without the cache, as this one did.
-        removeIfThere(temporary);
-      }
+      writeAtomically(cacheFile, () => script.createCachedData());
     },
   };
+}
+
+/**
+ * A module that may call `import()` is left to Node: a script compiled here has no import()
+ * callback once it comes from the cache (V8 drops it: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, Node
+ * 20.20), and vm's USE_MAIN_CONTEXT_DEFAULT_LOADER is experimental and warns. The library has none.
+ */
+const DYNAMIC_IMPORT = /\bimport\s*\(/;
+
+/** A module file as it is on disk: a cache entry is used only for the same size and modification time. */
+interface Stamp { size: number; mtimeMs: number }
+
+interface Compiled extends Stamp { script: vm.Script }
+
+/** Node's loader internals that a compile hook needs (stable since Node 12; v8-compile-cache uses the same). */
+interface LoaderInternals {
+  prototype: { _compile(this: Module, content: string, filename: string, format?: string): unknown };
+  wrap(content: string): string;
+  _resolveFilename(request: string, parent: Module, isMain: boolean, options?: { paths?: string[] }): string;
+  _resolveLookupPaths(request: string, parent: Module): string[] | null;
+  _extensions: NodeJS.RequireExtensions;
+  _cache: NodeJS.Dict<NodeModule>;
+}
+const loader = Module as unknown as LoaderInternals;
+
+/** `require` as Node makes it for `mod` (makeRequireFunction, which is internal). */
+function requireFor(mod: Module): NodeJS.Require {
+  const req = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) => loader._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => loader._resolveLookupPaths(request, mod);
+  return Object.assign(req, { resolve, main: require.main, extensions: loader._extensions, cache: loader._cache });
+}
+
+/**
+ * Reads a cache file: a 4-byte header length, the header (JSON: one `{file, size, mtimeMs, length}`
+ * per module) and the modules' cached data one after another. Anything unreadable is an empty cache.
+ */
+function readEntries(file: string): Map<string, Stamp & { data: Buffer }> {
+  const entries = new Map<string, Stamp & { data: Buffer }>();
+  const blob = readOrUndefined(file);
+  if (blob === undefined) return entries;
+  try {
+    const headerLength = blob.readUInt32LE(0);
+    const header = JSON.parse(blob.subarray(4, 4 + headerLength).toString("utf8")) as ({ file: string; length: number } & Stamp)[];
+    let offset = 4 + headerLength;
+    for (const e of header) {
+      if (typeof e.file !== "string" || !(e.length >= 0) || offset + e.length > blob.length) throw new Error("a corrupt cache file");
+      entries.set(e.file, { size: e.size, mtimeMs: e.mtimeMs, data: blob.subarray(offset, offset + e.length) });
+      offset += e.length;
+    }
+  } catch {
+    entries.clear();
+  }
+  return entries;
+}
+
+function stampOf(file: string): Stamp | undefined {
+  try {
+    const { size, mtimeMs } = statSync(file);
+    return { size, mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * V8's code cache for every CommonJS module that `require` compiles from now on in this thread
+ * (those `include` accepts, without `import()`), kept in one file: the runner worker loads ~100
+ * modules (the library, tfjs) into a fresh isolate at every kernel start and every reset, and
+ * compiling them (and, once they run, their functions, lazily) was a good part of its CPU time. Node 20 has no compile cache
+ * of its own (`module.enableCompileCache` is Node 22); the `v8-compile-cache` package writes its
+ * cache only when the process exits, which a runner worker ended by `terminate()` never does, so
+ * the cache is saved here explicitly, once the modules' hot code has run (`save()`).
+ *
+ * As `requireWithCodeCache`, it is only ever a speed-up: an entry is used only for a file of the
+ * same size and modification time, V8 rejects data made by another V8 or with other flags (the
+ * module then compiles as usual), an unreadable cache file is an empty cache, and the file is
+ * written atomically. The cache file's name carries its scope, Node's version, the CPU architecture
+ * and the process's flags, so installations and kernels started differently keep caches of their
+ * own. Modules first loaded after save() (a cell's `require`) are cached only by a later save().
+ */
+export class ModuleCodeCache {
+  /** What was read from the cache file. */
+  private readonly entries: Map<string, Stamp & { data: Buffer }>;
+  /** Modules compiled in this thread since install(). */
+  private readonly compiled = new Map<string, Compiled>();
+  private readonly original = loader.prototype._compile;
+  /** Modules compiled from cached data, and without (none cached, stale, or rejected by V8). */
+  hits = 0;
+  misses = 0;
+  readonly file: string;
+
+  private constructor(name: string, private readonly include: (file: string) => boolean, dir: string, scope: string) {
+    const key = createHash("sha256").update([name, scope, process.version, process.arch, ...process.execArgv].join("\0")).digest("hex").slice(0, 16);
+    this.file = path.join(dir, `${name}-modules-${key}.v8cache`);
+    this.entries = readEntries(this.file);
+  }
+
+  /**
+   * Starts caching the modules `include` accepts that `require` compiles in this thread from now on.
+   * `scope` (e.g. the installation's folder) keeps a cache file apart from others of the same name.
+   */
+  static install(name: string, include: (file: string) => boolean, dir = cacheDir(), scope = ""): ModuleCodeCache {
+    const cache = new ModuleCodeCache(name, include, dir, scope);
+    const original = cache.original;
+    loader.prototype._compile = function (this: Module, content: string, filename: string, format?: string): unknown {
+      if (format === "module" || !cache.include(filename) || DYNAMIC_IMPORT.test(content)) return original.call(this, content, filename, format);
+      return cache.compile(this, content, filename);
+    };
+    return cache;
+  }
+
+  /** Compiles and runs one module as Node's `_compile` does, with cached data when there is some for it. */
+  private compile(mod: Module, content: string, filename: string): unknown {
+    const stamp = stampOf(filename) ?? { size: -1, mtimeMs: -1 };
+    const known = this.entries.get(filename);
+    const cachedData = known !== undefined && known.size === stamp.size && known.mtimeMs === stamp.mtimeMs ? known.data : undefined;
+    // A hashbang is valid only at the very start of a script, which the wrapper is not.
+    const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+    const script = new vm.Script(loader.wrap(source), { filename, cachedData });
+    if (cachedData !== undefined && !script.cachedDataRejected) this.hits++;
+    else this.misses++;
+    this.compiled.set(filename, { script, ...stamp });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return wrapper.call(mod.exports, mod.exports, requireFor(mod), mod, filename, path.dirname(filename));
+  }
+
+  /**
+   * Writes the cache file if any module compiled without cached data: every module compiled here,
+   * with the functions compiled so far (call it once they have run), and the entries of the old
+   * file for modules not loaded this time whose files are unchanged.
+   */
+  save(): void {
+    if (this.misses === 0) return;
+    this.misses = 0;
+    writeAtomically(this.file, () => {
+      const parts: { file: string; stamp: Stamp; data: Buffer | Uint8Array }[] = [];
+      for (const [file, c] of this.compiled) parts.push({ file, stamp: c, data: c.script.createCachedData() });
+      for (const [file, e] of this.entries) {
+        const now = this.compiled.has(file) ? undefined : stampOf(file);
+        if (now !== undefined && now.size === e.size && now.mtimeMs === e.mtimeMs) parts.push({ file, stamp: e, data: e.data });
+      }
+      const header = Buffer.from(JSON.stringify(parts.map((p) => ({ file: p.file, size: p.stamp.size, mtimeMs: p.stamp.mtimeMs, length: p.data.length }))));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(header.length);
+      return Buffer.concat([length, header, ...parts.map((p) => p.data)]);
+    });
+  }
+
+  /** Stops caching: `require` compiles as Node does again. */
+  uninstall(): void {
+    loader.prototype._compile = this.original;
+  }
 }

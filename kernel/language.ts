@@ -107,6 +107,8 @@ class Workers {
   endReason?: string;
   /** Whether the library loaded: a generation that ended before is not replaced at once (no restart loop). */
   started = false;
+  /** The prelude the checker last type-checked, and its declarations. */
+  private prelude?: { source: string; declOutput: string };
 
   constructor(private readonly data: RunnerData, private readonly onOutput: (e: WorkerEvent) => void, private readonly onEnd: (w: Workers) => void) {
     this.runner = this.startRunner();
@@ -136,12 +138,20 @@ class Workers {
     return runner;
   }
 
-  /** Loads the library in the runner while the checker forgets earlier cells, then type-checks the prelude. */
+  /**
+   * Loads the library in the runner while the checker forgets earlier cells, then type-checks the
+   * prelude; after a reset, a prelude the same as the one checked before is committed again without
+   * a check (its declarations depend only on its text and the library's, which a cell cannot change).
+   */
   private async preload(): Promise<void> {
     const [bindings] = await Promise.all([this.runner.call("init"), this.checker.call("commit", "")]);
-    const result = await this.checker.call("compile", preludeSource(bindings));
-    if (!result.ok) throw new NnlabError(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
-    await this.checker.call("commit", result.compiled!.declOutput);
+    const source = preludeSource(bindings);
+    if (this.prelude?.source !== source) {
+      const result = await this.checker.call("compile", source);
+      if (!result.ok) throw new NnlabError(`the prelude does not type-check: ${result.diagnostics.map((d) => d.messageText).join("; ")}`);
+      this.prelude = { source, declOutput: result.compiled!.declOutput };
+    }
+    await this.checker.call("commit", this.prelude.declOutput);
   }
 
   /**

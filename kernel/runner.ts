@@ -3,6 +3,8 @@
  * the sockets so that an interrupt reaches it while a cell loops: the main thread writes the
  * execution id to stop into shared memory, and every loop body in a cell calls `tick()`.
  */
+// First: the modules imported after it compile with the code cache it installs.
+import { runnerModules } from "./runner-modules";
 import { AsyncLocalStorage } from "node:async_hooks";
 import Module, { createRequire } from "node:module";
 import * as path from "node:path";
@@ -397,6 +399,7 @@ async function init(): Promise<PreludeBinding[]> {
     const mod = cellRequire(binding.module) as Record<string, unknown>;
     for (const name of binding.names) notebookExports[name] = mod[name];
   }
+  runnerModules.save();
   return bindings;
 }
 

@@ -18,7 +18,7 @@
  */
 import { KernelDiedError } from "../errors";
 import type { Message } from "../wire";
-import { KernelClient } from "./client";
+import { CLI, KernelClient } from "./client";
 import type { Cell, CodeCell, Notebook } from "./nbformat";
 import { OutputCollector } from "./outputs";
 
@@ -120,8 +120,9 @@ const describeExit = (kernel: KernelClient): string =>
  * the first run starts it, each later run resets it (KernelClient.reset: a fresh runner, the parsed
  * TypeScript program kept) instead of paying a new process's start. A kernel that exited, could not
  * reset or runs in another folder is replaced by a new process, and so is one that served
- * `maxRuns` notebooks: the type checker's memory grows by a few MB with each notebook (measured
- * 2026-12-02: about 6 MB for a two-cell notebook), and a new process bounds it.
+ * `maxRuns` notebooks: the kernel's memory grows by a few MB with each notebook (measured
+ * 2026-12-02: ~1.4 MB for a two-cell notebook, ~3.8 MB with the grader's V8 options, which
+ * collect old space later), and a new process bounds it.
  * Its owner closes it.
  */
 export class KernelSlot {
@@ -132,7 +133,11 @@ export class KernelSlot {
   /** Kernel processes started so far. */
   starts = 0;
 
-  constructor(private readonly maxRuns = 50) {}
+  /**
+   * `nodeOptions`: Node and V8 options for the kernel processes it starts (a grader's, see
+   * GRADING_NODE_OPTIONS in kernel/assign/grade.ts).
+   */
+  constructor(private readonly maxRuns = 50, private readonly nodeOptions: readonly string[] = []) {}
 
   /** A kernel in `cwd` with nothing of earlier runs in it: this slot's, reset, or a new one. */
   async ready(cwd: string): Promise<KernelClient> {
@@ -151,7 +156,7 @@ export class KernelSlot {
   /** A new kernel process in `cwd`, after closing the one held. */
   async restart(cwd: string): Promise<KernelClient> {
     await this.close();
-    this.kernel = await KernelClient.start(cwd, undefined, "temp");
+    this.kernel = await KernelClient.start(cwd, (file) => [process.execPath, ...this.nodeOptions, CLI, "kernel", file], "temp");
     this.cwd = cwd;
     this.runs = 1;
     this.starts++;

@@ -3,7 +3,7 @@
  * folder runs on the same process after a reset, with nothing of the one before and the same seeded
  * numbers; a submission in another folder gets a new process; a kernel killed under a reused
  * submission is replaced for its next cell, and that replacement serves the next submission; after
- * maxRuns notebooks a new process starts.
+ * maxRuns notebooks a new process starts; a slot's Node options reach its kernels.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,6 +13,7 @@ import * as path from "node:path";
 import type { Cell, CodeCell, Notebook } from "../../kernel/notebook/nbformat";
 import { KernelSlot } from "../../kernel/notebook/execute";
 import { runForGrading, type SessionResult } from "../../kernel/assign/session";
+import { GRADING_NODE_OPTIONS } from "../../kernel/assign/grade";
 
 const notebook = (...sources: string[]): Notebook => ({
   nbformat: 4, nbformat_minor: 5, metadata: {},
@@ -65,6 +66,21 @@ test("a kernel that served maxRuns notebooks is replaced by a new process (its m
     const runs = [await grade(notebook("1 + 1")), await grade(notebook("2 + 2"))];
     assert.deepEqual(runs.map((r) => [r.kernelStarts, r.kernelReused]), [[1, false], [1, false]]);
     assert.equal(kernels.starts, 2);
+  } finally {
+    await kernels.close();
+  }
+});
+
+test("a slot starts its kernels with its Node options: the grader's V8 options reach the cells' thread", async () => {
+  assert.ok(GRADING_NODE_OPTIONS.length > 0, "the grader has V8 options of its own");
+  const kernels = new KernelSlot(50, GRADING_NODE_OPTIONS);
+  const here = folder();
+  const grade = (nb: Notebook) => runForGrading(nb, { cwd: here, timeoutMs: 30_000, seed: 5, maxOutputChars: 10_000, kernelSlot: kernels });
+  try {
+    for (const run of [await grade(notebook("process.execArgv.join(' ')")), await grade(notebook("process.execArgv.join(' ')"))]) {
+      assert.equal(run.runs[0].status, "ok", run.runs[0].message);
+      assert.equal(valueOf(run, 0), `'${GRADING_NODE_OPTIONS.join(" ")}'`, "the options, on the first kernel and after a reset");
+    }
   } finally {
     await kernels.close();
   }
