@@ -16,7 +16,8 @@ import { setCollectorFlags } from "../lib/tensor/collector-flags";
 import { requireWithCodeCache, type CachedModule } from "./code-cache";
 import { instrumentCell } from "./instrument";
 import { lightBuilderFactory } from "./program";
-import { LITE_GLOBALS, LITE_GLOBALS_FILE, LITE_PACKAGE_FILES, withoutDocComments } from "./lite-globals";
+import { LITE_GLOBALS, LITE_GLOBALS_FILE, LITE_PACKAGE_FILES } from "./lite-globals";
+import { libName, oneFileLibrary, withoutDocComments, type LibReader } from "./default-lib";
 import { constructorLines, habitDiagnostics, inspectPositions, namesBuiltin, rankCompletions, type Cell } from "./assist";
 import type * as TS from "typescript";
 
@@ -63,6 +64,8 @@ const cellMaps = new Map<string, CellMaps>();
 /** tslab's watch host and its latest program (for the checks and help in assist.ts). */
 let watchHost: TS.WatchCompilerHostOfFilesAndCompilerOptions<TS.BuilderProgram> | undefined;
 let builder: TS.BuilderProgram | undefined;
+/** The default libraries of tslab's program (its `lib` option: "es2022"), which read as one file each (default-lib.ts). */
+let rootLibs: string[] = [];
 /** TypeScript's module, loaded with V8's code cache (saved once the first cells have warmed it up). */
 let typescriptModule: CachedModule | undefined;
 /**
@@ -139,18 +142,22 @@ function withNodeTypes(options: TS.CompilerOptions): TS.CompilerOptions {
 }
 
 /**
- * Until the full declarations are loaded, LITE_PACKAGE_FILES read as their stand-ins and
- * TypeScript's default library without its doc comments.
+ * TypeScript's default library reads as one file (default-lib.ts); until the full declarations are
+ * loaded, without its doc comments, and LITE_PACKAGE_FILES read as their stand-ins.
  */
 function withLiteFiles(sys: TS.System): void {
   const { readFile } = sys;
   const libDir = path.dirname(ts.getDefaultLibFilePath({})).split(path.sep).join("/") + "/";
+  const readLib: LibReader = (name) => readFile.call(sys, `${libDir}lib.${name}.d.ts`);
+  const libraries = new Map<boolean, LibReader>();
   sys.readFile = (p, encoding) => {
-    if (fullDeclarations) return readFile.call(sys, p, encoding);
-    const lite = LITE_PACKAGE_FILES.find((f) => p.endsWith(f.suffix));
-    if (lite) return lite.text;
-    const text = readFile.call(sys, p, encoding);
-    return text !== undefined && p.startsWith(libDir) && /^lib\.[\w.]+\.d\.ts$/.test(p.slice(libDir.length)) ? withoutDocComments(text) : text;
+    const lib = libName(p, libDir);
+    if (lib !== undefined) {
+      if (!libraries.has(fullDeclarations)) libraries.set(fullDeclarations, oneFileLibrary(rootLibs, readLib, fullDeclarations ? undefined : withoutDocComments));
+      return libraries.get(fullDeclarations)!(lib);
+    }
+    const lite = fullDeclarations ? undefined : LITE_PACKAGE_FILES.find((f) => p.endsWith(f.suffix));
+    return lite ? lite.text : readFile.call(sys, p, encoding);
   };
 }
 
@@ -185,11 +192,13 @@ function loadTypeScriptWithSourceMaps(): typeof TS {
   const patched = Object.create(real, {
     __esModule: { value: true },
     createWatchCompilerHost: {
-      value: (files: string[], options: TS.CompilerOptions, system: TS.System, _builder: unknown, ...rest: unknown[]) =>
-        (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(
+      value: (files: string[], options: TS.CompilerOptions, system: TS.System, _builder: unknown, ...rest: unknown[]) => {
+        rootLibs = (options.lib ?? []).map((l) => l.replace(/^lib\./, "").replace(/\.d\.ts$/, ""));
+        return (watchHost = (real.createWatchCompilerHost as (...a: unknown[]) => typeof watchHost)(
           fullDeclarations ? files : [...files, LITE_GLOBALS_PATH],
           { ...options, inlineSourceMap: true, ...(fullDeclarations ? withNodeTypes(options) : { types: [] }) },
-          system, lightBuilderFactory(real), ...rest)),
+          system, lightBuilderFactory(real), ...rest));
+      },
     },
     // tslab's only use: its second pass from ES module to CommonJS. The program's emit already
     // writes CommonJS (program.ts), so the pass keeps the code and its source map as they are.

@@ -74,13 +74,3 @@ export const LITE_PACKAGE_FILES: readonly { suffix: string; text: string }[] = O
   { suffix: "/vega-lite/build/src/index.d.ts", text: "export type TopLevelSpec = any;\n" },
   { suffix: "/vega/index.d.ts", text: "export type View = any;\n" },
 ]);
-
-/**
- * TypeScript's default library as the lite program reads it: without doc comments. They are 60 %
- * of its 450 KB, and TypeScript 5.0 parses every doc comment of every file it reads, so they were
- * half of the checker's work before its first program. Only help shows them: help on a built-in
- * loads the full declarations first (checker.ts).
- */
-export function withoutDocComments(libText: string): string {
-  return libText.replace(/\/\*\*[\s\S]*?\*\//g, "");
-}

@@ -164,9 +164,43 @@ test("help on a library name keeps the lite program; help on a JavaScript built-
   assert.equal(await nodeLoaded(c), true);
 });
 
+test("the default library reads as one file, lite and with Node's declarations (which reference es2020 again)", async () => {
+  const c = await startChecker();
+  const libs = async () => (await c.call("programFiles")).filter((f) => /\/lib\.[\w.]+\.d\.ts$/.test(f));
+  assert.deepEqual((await libs()).map((f) => path.basename(f)), ["lib.es2022.d.ts"]);
+  const es2022 = await cell(c, "const last: number | undefined = [1, 2, 3].at(-1); Object.hasOwn({ a: 1 }, 'a') && last === 3");
+  assert.equal(es2022.ok, true, JSON.stringify(es2022.diagnostics));
+  const node = await cell(c, "import * as os from 'node:os'; const bad: string = [1, 2].at(0); os.EOL");
+  assert.equal(await nodeLoaded(c), true);
+  assert.deepEqual(node.diagnostics.map((d) => d.code), [2322], "one error, the cell's: no duplicate declarations from the library read twice");
+  assert.deepEqual((await libs()).map((f) => path.basename(f)), ["lib.es2022.d.ts"]);
+});
+
+test("oneFileLibrary inlines what a library references once, and libraries already inlined read empty", () => {
+  const { oneFileLibrary } = require("../../kernel/default-lib") as typeof import("../../kernel/default-lib");
+  const files: Record<string, string> = {
+    top: '/// <reference no-default-lib="true"/>\n/// <reference lib="a" />\n/// <reference lib="b" />\ninterface Top {}\n',
+    a: '/// <reference lib="b" />\ninterface A {}\n',
+    b: "interface B {}\n",
+    extra: '/// <reference lib="b" />\n/// <reference lib="c" />\ninterface Extra {}\n',
+    c: "interface C {}\n",
+  };
+  const read = oneFileLibrary(["top"], (name) => files[name]);
+  const top = read("top")!;
+  assert.equal(top.match(/interface B/g)?.length, 1);
+  assert.ok(top.indexOf("interface B") < top.indexOf("interface A") && top.indexOf("interface A") < top.indexOf("interface Top"), top);
+  assert.doesNotMatch(top, /reference lib=/);
+  assert.match(top, /no-default-lib/);
+  assert.equal(read("a"), "");
+  assert.equal(read("b"), "");
+  assert.equal(read("extra"), "interface C {}\ninterface Extra {}\n");
+  assert.equal(read("missing"), undefined);
+  assert.equal(read("top"), top, "read again (a new program of a new converter)");
+});
+
 test("the default library without doc comments declares what it declared", () => {
   const ts = require("@tslab/typescript-for-tslab") as typeof import("typescript");
-  const { withoutDocComments } = require("../../kernel/lite-globals") as typeof import("../../kernel/lite-globals");
+  const { withoutDocComments } = require("../../kernel/default-lib") as typeof import("../../kernel/default-lib");
   const libDir = path.dirname(ts.getDefaultLibFilePath({}));
   const libs = readdirSync(libDir).filter((f) => /^lib\.es(5|20\d\d)[\w.]*\.d\.ts$/.test(f));
   assert.ok(libs.length > 40, `${libs.length} lib files`);
