@@ -15,7 +15,7 @@ import * as dataUtils from "./data/utils";
 export { Size } from "./tensor/size";
 export { Device, device } from "./tensor/device";
 export { RuntimeError, ValueError, IndexError, TorchError } from "./errors";
-export { tensor, zeros, ones, full, rand, randn, arange, zerosLike, onesLike, randnLike, type TensorOptions } from "./tensor/creation";
+export { tensor, zeros, ones, full, rand, randn, randint, arange, zerosLike, onesLike, randnLike, type TensorOptions } from "./tensor/creation";
 export type { DType, Nested } from "./tensor/tensor";
 export type { ValuesIndices, IndexItem } from "./ops";
 export type { DimArg } from "./tensor/tensor";
@@ -67,7 +67,7 @@ export const cuda = {
   deviceCount: (): number => (isCudaAvailable() ? 1 : 0),
 };
 
-/** Sets the seed of nnlab's random number generator (`torch.manual_seed`): `randn`, `rand`, `randperm`, weight init, dropout and DataLoader shuffling repeat from here. */
+/** Sets the seed of nnlab's random number generator (`torch.manual_seed`): `randn`, `rand`, `randint`, `randperm`, weight init, dropout and DataLoader shuffling repeat from here. */
 export function manualSeed(seed: number): void {
   seedGenerator(seed);
 }

@@ -2,7 +2,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { RuntimeError, TorchTypeError, ValueError, shapeStr } from "../errors";
 import { checkAllocation } from "../backend/memory";
-import { fillNormal, fillUniform } from "./random";
+import { fillNormal, fillUniform, randint as uniformInt } from "./random";
 import { Tensor, tfDtype, type DType, type Nested } from "./tensor";
 
 /** Options of the tensor factories: `dtype` (default float32, int64 for integer data) and `requiresGrad` (default false). */
@@ -152,6 +152,31 @@ export function randn(...args: ShapeArgs): Tensor {
   const { shape, opts } = parseShape(args, "randn");
   return make(tf.tensor(fillNormal(hostFloats(shape)), shape), opts);
 }
+/**
+ * Random integers drawn uniformly from `[low, high)`, int64, of shape `size`: `torch.randint(10, [3])`
+ * or `torch.randint(-5, 5, [2, 3])` (PyTorch's `torch.randint(low=0, high, size)`); repeatable with
+ * `torch.manualSeed`. The options take `dtype: "float32"` for whole numbers as floats.
+ */
+export function randint(...args: [high: number, size: readonly number[], opts?: TensorOptions] | [low: number, high: number, size: readonly number[], opts?: TensorOptions]): Tensor {
+  const sizeAt = args.findIndex((a) => Array.isArray(a));
+  if (sizeAt !== 1 && sizeAt !== 2) {
+    throw new TorchTypeError("randint expects (high, size) or (low, high, size) with size an array of sizes: torch.randint(10, [3]) or torch.randint(0, 10, [2, 3])");
+  }
+  const [low, high] = (sizeAt === 1 ? [0, args[0]] : [args[0], args[1]]) as [number, number];
+  const { shape, opts } = parseShape([args[sizeAt] as number[], ...(args.slice(sizeAt + 1) as TensorOptions[])], "randint");
+  if (!Number.isInteger(low) || !Number.isInteger(high)) throw new TorchTypeError(`randint: low and high must be integers, got low=${low}, high=${high}`);
+  if (low >= high) throw new RuntimeError(`randint: high must be greater than low (the range is [low, high)), got low=${low}, high=${high}`);
+  const dtype = opts.dtype ?? "int64";
+  if (dtype !== "int64" && dtype !== "float32") throw new TorchTypeError(`randint: dtype must be "int64" or "float32", got ${JSON.stringify(dtype)}`);
+  int32Value(low, "randint's low");
+  int32Value(high - 1, "randint's high - 1");
+  checkAllocation(shape, tfDtype(dtype));
+  const count = shape.reduce((a, d) => a * d, 1);
+  const values = dtype === "int64" ? new Int32Array(count) : new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = low + uniformInt(high - low);
+  return make(tf.tensor(values, shape, tfDtype(dtype)), opts);
+}
+
 /** Zeros with the shape and dtype of `t` (`torch.zeros_like`). */
 export function zerosLike(t: Tensor, opts: TensorOptions = {}): Tensor { return zeros([...t.shape], { dtype: t.dtype, ...opts }); }
 /** Ones with the shape and dtype of `t` (`torch.ones_like`). */
