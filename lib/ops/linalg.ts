@@ -111,9 +111,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   return result(y, null, xs.length === 2 && bias ? "AddmmBackward0" : "MmBackward0", inputs, (gy) => {
     const g2d = tf.reshape(gy, [-1, outF]);
     const needs = inputs.map((t) => t.requiresGrad);
-    // dx = gy · W; with W stored as Wᵀ that is (Wᵀ · gyᵀ)ᵀ, which transposes only small operands.
+    // dx = gy · W; with W stored as Wᵀ that is gy · (Wᵀ)ᵀ, read in place by the transposeB product.
     // Not computed for an input that needs no gradient (the first layer: 1.6 ms of the FC step).
-    const dx2d = !needs[0] ? null : W.tr ? tf.transpose(tf.matMul(W.h, g2d, false, true)) : tf.matMul(g2d, W.h);
+    const dx2d = !needs[0] ? null : tf.matMul(g2d, W.h, false, W.tr);
     const dx = dx2d ? toPhys(tf.reshape(dx2d, xs), xPerm) : null;
     // dW = gyᵀ · x, [out, in]; stored transposed when the weight's buffer is.
     const dW = needs[1] ? (W.tr ? tf.matMul(x2d, g2d, true, false) : tf.matMul(g2d, x2d, true, false)) : null;

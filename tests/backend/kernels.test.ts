@@ -192,7 +192,12 @@ const matMulCases: MatMulCase[] = [
   { a: [64, 10], b: [64, 320], transposeA: true, transposeB: false }, // its weight gradient
   { a: [64, 784], b: [784, 512], transposeA: false, transposeB: false }, // nn.Linear(784, 512) forward, weight stored (in, out)
   { a: [64, 784], b: [64, 512], transposeA: true, transposeB: false }, // its weight gradient
-  { a: [512, 256], b: [64, 256], transposeA: false, transposeB: true }, // its input gradient (of a later layer)
+  { a: [64, 256], b: [512, 256], transposeA: false, transposeB: true }, // nn.Linear(512, 256)'s input gradient: dot products of rows
+  { a: [512, 256], b: [64, 256], transposeA: false, transposeB: true }, // the same product transposed
+  { a: [64, 10], b: [64, 10], transposeA: false, transposeB: true }, // K = 10: a tail of 2 after whole vectors
+  { a: [7, 3], b: [5, 3], transposeA: false, transposeB: true }, // K = 3: only the tail; 7 rows (a last single row), 5 = 4 + 1 columns
+  { a: [3, 9, 6], b: [3, 130, 6], transposeA: false, transposeB: true }, // batched; 130 columns = 2 parts of 64 + 2
+  { a: [2, 5, 8], b: [1, 4, 8], transposeA: false, transposeB: true }, // b broadcast over the batch, exactly 4 columns
   { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
   { a: [2, 6, 4], b: [2, 5, 6], transposeA: true, transposeB: true }, // batched
   { a: [3, 5, 9], b: [1, 9, 6], transposeA: false, transposeB: false }, // b broadcast over the batch

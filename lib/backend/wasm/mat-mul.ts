@@ -2,7 +2,7 @@ import { broadcast_util, getKernel, util, type KernelConfig, type KernelFunc, ty
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { withScope, type KernelScope } from "./scope";
-import { matMul, matMulTransposedA } from "./tiled";
+import { matMul, matMulTransposedA, matMulTransposedB } from "./tiled";
 
 type MatMulArgs = {
   inputs: Record<string, TensorInfo | undefined>;
@@ -20,8 +20,9 @@ function swapLast(s: KernelScope, t: TensorInfo): TensorInfo {
 /**
  * BatchMatMul and _FusedMatMul on nnlab's tiled kernel, which reads a row-major B as it lies: the
  * shipped XNNPACK kernel repacks B on every call (the 784x512 weight of the lecture's FC net: 2.5 ms
- * a step). a^T . b runs as a filter gradient (no transpose); b^T is transposed first (in nnlab's
- * layers it is a gradient, never a weight). The shipped kernel, with operands transposed by the
+ * a step). a^T . b runs as a filter gradient and a . b^T as dot products of rows (no transpose:
+ * nn.Linear's input gradient against its weight stored (in, out)); with both flags b^T is
+ * transposed first. The shipped kernel, with operands transposed by the
  * Transpose kernel first (its transposeA / transposeB paths run 4-15x slower), takes what the
  * tiled kernel does not: fewer than 4 output columns, batches that broadcast other than from 1,
  * activations other than ReLU, and a fused bias on a^T . b.
@@ -41,11 +42,12 @@ function tiledMatMul(shipped: KernelConfig): KernelFunc {
     if (!fits) return withExplicitTransposes(shipped, args);
     const outShape = [...broadcast_util.assertAndGetBroadcastShape(a!.shape.slice(0, -2), b!.shape.slice(0, -2)), m, n];
     return withScope(backend, (s) => {
-      const bIn = tb ? swapLast(s, b!) : b!;
+      const bIn = tb && ta ? swapLast(s, b!) : b!;
       const c = s.keep(backend.makeOutput(outShape, "float32"));
       for (let i = 0; i < Math.max(batchA, batchB); i++) {
         const [aAt, bAt, cAt] = [batchA === 1 ? 0 : i * m * k, batchB === 1 ? 0 : i * k * n, i * m * n];
         if (ta) matMulTransposedA(backend, a!, bIn, aAt, bAt, c, cAt);
+        else if (tb) matMulTransposedB(backend, a!, b!, bias ?? null, activation === "relu", aAt, bAt, c, cAt);
         else matMul(backend, a!, bIn, bias ?? null, activation === "relu", aAt, bAt, c, cAt);
       }
       return c;

@@ -6,7 +6,7 @@
 import { backend_util, type TensorInfo } from "@tensorflow/tfjs-core";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { KernelScope, withScope } from "./scope";
-import { MAX_PARTS } from "./kernel-pool";
+import { partRanges as ranges } from "./kernel-pool";
 import { heapOffset, kernelPool, simdKernels } from "./simd";
 
 /** Whether the tiled kernels take this conv: NHWC, no dilation, and the 4 columns a tile needs. */
@@ -19,19 +19,6 @@ function padded(s: KernelScope, x: TensorInfo, info: backend_util.Conv2DInfo): T
   const { top, bottom, left, right } = info.padInfo;
   if (top === 0 && bottom === 0 && left === 0 && right === 0) return x;
   return s.run("PadV2", { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
-}
-
-/**
- * [lo, hi) parts of [0, total) of `size` each (larger when that would make more than MAX_PARTS); a
- * last part shorter than `least` joins the one before.
- */
-function ranges(total: number, size: number, least = 1): [number, number][] {
-  size = Math.max(size, Math.ceil(total / MAX_PARTS));
-  const out: [number, number][] = [];
-  for (let lo = 0; lo < total; lo += size) out.push([lo, Math.min(total, lo + size)]);
-  const last = out[out.length - 1];
-  if (out.length > 1 && last[1] - last[0] < least) out.splice(-2, 2, [out[out.length - 2][0], total]);
-  return out;
 }
 
 /** Parts per job: enough for two threads to even out, few enough that a part outweighs claiming it. */
@@ -120,6 +107,20 @@ export function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias:
   const at = pointer(backend);
   kernelPool(backend).run({
     fn: "matMul",
+    args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, m, k, n, relu ? 1 : 0, 0, n],
+    vary: [8, 9],
+    parts: ranges(n, 64, 4),
+  });
+}
+
+/** c (M, N) = a (M, K) . b (N, K)^T (+ bias (N)) (ReLU): dot products of rows, neither operand transposed; parts of 64 columns. */
+export function matMulTransposedB(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias: TensorInfo | null, relu: boolean,
+  aAt: number, bAt: number, c: TensorInfo, cAt: number): void {
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 2];
+  const at = pointer(backend);
+  kernelPool(backend).run({
+    fn: "matMulTransposedB",
     args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, m, k, n, relu ? 1 : 0, 0, n],
     vary: [8, 9],
     parts: ranges(n, 64, 4),

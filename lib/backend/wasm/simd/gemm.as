@@ -188,6 +188,66 @@ export function matMul(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32
   }
 }
 
+// c (m, n) = a (m, k) . b (n, k)^T (+ bias (n)) (ReLU when relu != 0), both row-major, for columns
+// [c0, c1) (c1 - c0 >= 4): every output is the dot product of a row of a and a row of b, so neither
+// is transposed first (nn.Linear's input gradient against its weight stored (in, out)). Tiles of 2
+// rows x 4 columns keep 8 accumulators of 4 partial sums each, added across lanes at the end; a
+// last tile of columns overlaps the one before it, a last single row is computed twice and stored once.
+export function matMulTransposedB(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, relu: i32, c0: i32, c1: i32): void {
+  const lda = (<usize>k) << 2, ldc = (<usize>n) << 2;
+  const flags = relu != 0 ? RELU : 0;
+  for (let col = c0; col < c1; col += 4) {
+    const start = col + 4 <= c1 ? col : c1 - 4;
+    const b0 = b + (<usize>start) * lda;
+    for (let i = 0; i < m; i += 2) {
+      const a0 = a + (<usize>i) * lda, a1 = i + 1 < m ? a0 + lda : a0;
+      const o0 = c + (<usize>i) * ldc + ((<usize>start) << 2);
+      dot2x4(a0, a1, b0, lda, k, o0, i + 1 < m ? o0 + ldc : 0, bias != 0 ? bias + ((<usize>start) << 2) : 0, flags);
+    }
+  }
+}
+
+// out[r] (4 columns at o_r) = a_r . b_j for rows a0, a1 and the 4 rows of b at b0, b0 + ldb, ...
+// (k values each), then the epilogue; o1 = 0 stores nothing for the second row.
+@inline function dot2x4(a0: usize, a1: usize, b0: usize, ldb: usize, k: i32, o0: usize, o1: usize, bias: usize, flags: i32): void {
+  const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+  let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
+  let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
+  const whole = (<usize>(k & ~3)) << 2, end = (<usize>k) << 2;
+  for (let off: usize = 0; off < whole; off += 16) {
+    const x0 = v128.load(a0 + off), x1 = v128.load(a1 + off);
+    let y = v128.load(b0 + off);
+    s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
+    y = v128.load(b1 + off);
+    s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
+    y = v128.load(b2 + off);
+    s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
+    y = v128.load(b3 + off);
+    s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
+  }
+  // The last k % 4 values, each in lane 0 only.
+  for (let off = whole; off < end; off += 4) {
+    const x0 = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(a0 + off)), x1 = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(a1 + off));
+    let y = v128.load32_splat(b0 + off);
+    s00 = madd(x0, y, s00); s10 = madd(x1, y, s10);
+    y = v128.load32_splat(b1 + off);
+    s01 = madd(x0, y, s01); s11 = madd(x1, y, s11);
+    y = v128.load32_splat(b2 + off);
+    s02 = madd(x0, y, s02); s12 = madd(x1, y, s12);
+    y = v128.load32_splat(b3 + off);
+    s03 = madd(x0, y, s03); s13 = madd(x1, y, s13);
+  }
+  finish(o0, 0, lanesSummed(s00, s01, s02, s03), bias, flags);
+  finish(o1, 0, lanesSummed(s10, s11, s12, s13), bias, flags);
+}
+
+// [sum of p's lanes, q's, r's, t's].
+@inline function lanesSummed(p: v128, q: v128, r: v128, t: v128): v128 {
+  const pq = f32x4.add(v128.shuffle<f32>(p, q, 0, 4, 2, 6), v128.shuffle<f32>(p, q, 1, 5, 3, 7)); // p01 q01 p23 q23
+  const rt = f32x4.add(v128.shuffle<f32>(r, t, 0, 4, 2, 6), v128.shuffle<f32>(r, t, 1, 5, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(pq, rt, 0, 1, 4, 5), v128.shuffle<f32>(pq, rt, 2, 3, 6, 7));
+}
+
 // dw (kh, kw, cin, cout) = sum over the output pixels of images [b0, b1) of x (n, hp, wp, cin) at
 // the pixel's tap times dy (n, oh, ow, cout), for filter rows k = (kh, kw, cin) in [k0, k1) and
 // columns [c0, c1); stride (sh, sw), x already padded. A product dw (cin, cout) = x^T . dy of

@@ -19,14 +19,16 @@ export interface SimdKernels {
     kh: number, kw: number, sh: number, sw: number, relu: number, r0: number, r1: number, c0: number, c1: number): void;
   /** gemm.as: c (m, n) = a (m, k) . b (k, n) (+ bias) (ReLU) for columns [c0, c1); bias 0 for none. */
   matMul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, c0: number, c1: number): void;
+  /** gemm.as: c (m, n) = a (m, k) . b (n, k)^T (+ bias) (ReLU) for columns [c0, c1); bias 0 for none. */
+  matMulTransposedB(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, relu: number, c0: number, c1: number): void;
   /** gemm.as: the sum over images [b0, b1) for filter rows [k0, k1) and columns [c0, c1). */
   convFilterGrad(x: number, dy: number, dw: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number, k0: number, k1: number, c0: number, c1: number): void;
   /** gemm.as: images [b0, b1) of the padded dx; wT (cout, kh * kw * cin) is read 3 floats past its end. */
   convInputGrad(dy: number, wT: number, dx: number, hp: number, wp: number, cin: number, oh: number, ow: number, cout: number,
     kh: number, kw: number, sh: number, sw: number, b0: number, b1: number): void;
-  /** kernels.as: one torch.optim.SGD step over n floats (buf 0 before the first step). */
-  sgdStep(p: number, grad: number, buf: number, pOut: number, bufOut: number, n: number,
+  /** optim.as: one torch.optim.SGD step of the floats [i0, i1) (buf 0 before the first step). */
+  sgdStep(p: number, grad: number, buf: number, pOut: number, bufOut: number, i0: number, i1: number,
     lr: number, momentum: number, keep: number, wd: number, nesterov: number, hasBuf: number): void;
   /** gemm.as: dst (cols, rows) = src (rows, cols). */
   transpose(src: number, dst: number, rows: number, cols: number): void;

@@ -1,7 +1,7 @@
 // AssemblyScript source of nnlab's own wasm kernels (compiled by generate.ts into kernels.generated.ts).
 // The module imports the tfjs wasm backend's memory and works in place on its tensors: it must own
 // no memory of its own (no static data, no runtime), so pointers are byte offsets into that heap.
-export { convForward, convFilterGrad, convInputGrad, matMul, transpose } from "./gemm";
+export { convForward, convFilterGrad, convInputGrad, matMul, matMulTransposedB, transpose } from "./gemm";
 export { binaryRows, binaryScalar, relu, step } from "./elementwise";
 export { maxPool2x2, maxPoolGrad2x2 } from "./pool";
 export { sgdStep } from "./optim";

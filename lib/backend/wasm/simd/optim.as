@@ -3,11 +3,12 @@
 // One step of torch.optim.SGD over n floats, in the order of its definition (so the bits are those
 // of the tf ops it replaces): g = grad + p * wd; buf = buf * momentum + g * keep (buf = g on the
 // first step, hasBuf == 0; skipped when momentum == 0); g = nesterov ? g + buf * momentum : buf;
-// pOut = p - g * lr. keep is 1 - dampening; keep == 1 and wd == 0 skip their products.
-export function sgdStep(p: usize, grad: usize, buf: usize, pOut: usize, bufOut: usize, n: i32,
+// pOut = p - g * lr. keep is 1 - dampening; keep == 1 and wd == 0 skip their products. Updates
+// the floats [i0, i1) of the parameter.
+export function sgdStep(p: usize, grad: usize, buf: usize, pOut: usize, bufOut: usize, i0: i32, i1: i32,
                         lr: f32, momentum: f32, keep: f32, wd: f32, nesterov: i32, hasBuf: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
     const at = (<usize>i) << 2;
     const pv = v128.load(p + at);
     let g = v128.load(grad + at);
@@ -20,7 +21,7 @@ export function sgdStep(p: usize, grad: usize, buf: usize, pOut: usize, bufOut: 
     }
     v128.store(pOut + at, f32x4.sub(pv, f32x4.mul(g, f32x4.splat(lr))));
   }
-  for (; i < n; i++) {
+  for (; i < i1; i++) {
     const at = (<usize>i) << 2;
     const pv = load<f32>(p + at);
     let g = load<f32>(grad + at);
