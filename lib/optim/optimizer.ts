@@ -45,7 +45,7 @@ export abstract class Optimizer<H extends object> {
   step(): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        const grad = p.grad;
+        const grad = p._gradForUpdate;
         if (!grad) continue;
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = {}));

@@ -35,8 +35,15 @@ function makeCollector(): { gc: (() => void) | null; Registry: typeof Finalizati
 const { gc, Registry } = makeCollector();
 const registry: SyncRegistry<Holder> = new Registry<Holder>((holder) => holder.release());
 
-/** Collect when this many bytes of tensor buffers were allocated since the last pass. */
-const pressureBytes = 256 * 1024 * 1024;
+/**
+ * Collect when this many bytes of tensor buffers were allocated since the last pass. The wasm heap
+ * grows to about this much garbage before a pass frees it, and every page it grows by costs a page
+ * fault the first time (12 us a page on these VMs: 0.8 s for 256 MB, all of it in the first epoch);
+ * a pass costs ~13 ms (V8's forced full collection). The lecture's CNN leaves 2.7 MB a step to the
+ * collector (its layers' outputs): at 64 MB its first epoch took 5.6-5.9 s and 270 MB of RSS,
+ * against 6.9-7.9 s and 470 MB at 256 MB, for ~0.5 ms of CPU a step once warm.
+ */
+const pressureBytes = 64 * 1024 * 1024;
 let allocatedSinceCollect = 0;
 let collecting = false;
 

@@ -18,7 +18,7 @@ import { DISPLAY, type MimeBundle } from "../display/protocol";
 import { attach, isGradEnabled, Node, runBackward } from "./autograd";
 import { IndexError, RuntimeError, ValueError, shapeStr } from "../errors";
 import { contig, fromPhys, ownedIn, samePerm, toPhys } from "./layout";
-import { Storage, track } from "./memory";
+import { Storage, track, untrack } from "./memory";
 import { formatTensor } from "./print";
 import { Size } from "./size";
 import type { Device } from "./device";
@@ -52,8 +52,10 @@ export class Tensor {
   readonly _s: Storage;
   /** Whether autograd records operations on this tensor (`requires_grad`); `.grad` is filled by `backward()` for leaves that require it. */
   requiresGrad: boolean;
-  /** The gradient accumulated by `backward()` (same shape as the tensor), or null; cleared by `optimizer.zeroGrad()`. */
-  grad: Tensor | null = null;
+  /** @internal the gradient behind `.grad`. */
+  private _grad: Tensor | null = null;
+  /** @internal whether code outside autograd may hold `_grad`: it was read through `.grad`, or assigned. */
+  private _gradShared = false;
   /** The autograd node that made this tensor (`grad_fn`), null for leaves. */
   gradFn: Node | null = null;
   /**
@@ -218,12 +220,40 @@ export class Tensor {
     runBackward(this, seed, opts.retainGraph ?? false);
   }
 
+  /** The gradient accumulated by `backward()` (same shape as the tensor), or null; cleared by `optimizer.zeroGrad()`. */
+  get grad(): Tensor | null {
+    this._gradShared = true;
+    return this._grad;
+  }
+
+  /**
+   * `p.grad = null` (what `zeroGrad()` does) or a tensor of the parameter's shape. A gradient that
+   * backward() made and nobody read through `.grad` is freed here at once, since nothing else can
+   * refer to it: a training loop then reuses its gradients' memory instead of leaving them to the
+   * garbage collector (the FC net: 2.3 of the 2.9 MB each step left behind).
+   */
+  set grad(g: Tensor | null) {
+    const old = this._grad;
+    if (old !== null && old !== g && !this._gradShared) {
+      untrack(old._s);
+      old._s.release();
+    }
+    this._grad = g;
+    this._gradShared = true;
+  }
+
+  /** @internal `.grad` for the optimizers, which keep no reference to it: reading it here leaves it free to be freed. */
+  get _gradForUpdate(): Tensor | null {
+    return this._grad;
+  }
+
   /** @internal adds a physical-layout gradient into `.grad` (autograd's leaf step). Takes `g`. */
   accumulateGrad(g: tft.Tensor): void {
-    if (this.grad === null) {
-      this.grad = new Tensor(g, this._perm);
+    if (this._grad === null) {
+      this._grad = new Tensor(g, this._perm);
+      this._gradShared = false;
     } else {
-      const grad = this.grad;
+      const grad = this._grad;
       const sum = tf.tidy(() => tf.add(grad._h, samePerm(grad._perm, this._perm) ? g : toPhys(fromPhys(g, this._perm), grad._perm)));
       g.dispose();
       grad._replace(sum);

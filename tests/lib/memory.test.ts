@@ -53,3 +53,35 @@ test("tf memory stays flat over 1,000 SGD steps of a small conv net", () => {
   assert.ok(at1000.numTensors <= at100.numTensors, `tensors: ${at100.numTensors} at step 100, ${at1000.numTensors} at step 1000`);
   assert.ok(at1000.numBytes <= at100.numBytes, `bytes: ${at100.numBytes} at step 100, ${at1000.numBytes} at step 1000`);
 });
+
+/** Backend tensors held after one training step of a Linear layer, zeroGrad() called at its start. */
+function heldAfterSteps(readGrad: boolean): { held: number[]; kept: Tensor[] } {
+  torch.manualSeed(0);
+  const layer = new nn.Linear(6, 3);
+  const optimizer = new optim.SGD(layer.parameters(), { lr: 0.1 });
+  const inputs = torch.randn(4, 6);
+  const kept: Tensor[] = [];
+  const held: number[] = [];
+  for (let step = 0; step < 3; step++) {
+    optimizer.zeroGrad();
+    held.push(torch.memory().numTensors);
+    layer(inputs).sum().backward();
+    if (readGrad) kept.push(layer.weight.grad!);
+    optimizer.step();
+  }
+  return { held, kept };
+}
+
+test("zeroGrad frees a gradient nobody read at once; one read through .grad stays the reader's", () => {
+  torch.collectGarbage();
+  // No collection runs in between (3 tiny steps): each step leaves its forward's outputs to the
+  // collector either way; reading the weight's gradient leaves that one too, never the bias's.
+  const unread = heldAfterSteps(false).held;
+  const { held: read, kept } = heldAfterSteps(true);
+  const growth = (h: number[]): number => h[2] - h[1];
+  assert.equal(growth(read) - growth(unread), 1, `tensors held at each zeroGrad: unread ${unread.join(", ")}, read ${read.join(", ")}`);
+  // PyTorch: the old .grad a variable holds keeps its values after zero_grad(set_to_none=True).
+  const again = heldAfterSteps(true).kept;
+  kept.forEach((g, i) => assert.deepEqual(g.tolist(), again[i].tolist()));
+  assert.equal(kept[0].shape.join("x"), "3x6");
+});
