@@ -285,7 +285,12 @@ function log(text: string): void {
   process.stderr.write(`[nnlab kernel] ${text}\n`);
 }
 
-/** Starts the kernel; a connection file it cannot serve is one line on stderr and exit code 1. */
+/**
+ * Starts the kernel; a connection file it cannot serve, or ports it cannot bind (another process
+ * took one between the frontend choosing it and the kernel starting), is one line on stderr and exit
+ * code 1: the frontend sees the kernel die and can start it again on other ports, where a kernel
+ * left running without its sockets would never answer.
+ */
 export async function runKernel(connectionFile: string): Promise<Kernel> {
   const conn = JSON.parse(readFileSync(connectionFile, "utf8")) as ConnectionInfo;
   let kernel: Kernel;
@@ -297,6 +302,11 @@ export async function runKernel(connectionFile: string): Promise<Kernel> {
     process.exit(1);
   }
   process.on("SIGINT", () => kernel.interrupt());
-  await kernel.start();
+  try {
+    await kernel.start();
+  } catch (e) {
+    log(`cannot listen on the ports of ${connectionFile}: ${(e as Error).message}`);
+    process.exit(1);
+  }
   return kernel;
 }

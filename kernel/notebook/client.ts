@@ -39,6 +39,9 @@ export async function writeConnectionFile(dir: string): Promise<{ file: string; 
 
 export interface Execution { reply: Message; outputs: Message[] }
 
+/** Kernel starts tried before a port another process took is an error (KernelClient.start). */
+const PORT_ATTEMPTS = 3;
+
 export class KernelClient {
   readonly session = randomUUID();
   readonly iopubLog: Message[] = [];
@@ -57,7 +60,8 @@ export class KernelClient {
     this.stdin = new zmq.Dealer({ routingId });
     proc.stderr?.on("data", (d: Buffer) => { this.stderr += d.toString(); });
     this.died = new Promise((_, reject) => {
-      proc.once("exit", (code, signal) => reject(new KernelDiedError(code, signal, this.stderr)));
+      // "close", not "exit": by then the kernel's last stderr lines (why it stopped) have arrived.
+      proc.once("close", (code, signal) => reject(new KernelDiedError(code, signal, this.stderr)));
     });
     this.died.catch(() => undefined);
   }
@@ -85,6 +89,18 @@ export class KernelClient {
   static async start(cwd = mkdtempSync(path.join(os.tmpdir(), "nnlab-kernel-")),
     argv: (connectionFile: string) => string[] = (file) => [process.execPath, CLI, "kernel", file],
     connectionDir: string | "temp" = cwd): Promise<KernelClient> {
+    // The ports are free when chosen, but another process (a kernel started beside this one) can
+    // take one before the kernel binds it; the kernel then exits saying so, and gets new ports.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await KernelClient.startOnce(cwd, argv, connectionDir);
+      } catch (e) {
+        if (attempt === PORT_ATTEMPTS || !(e instanceof KernelDiedError && e.message.includes("Address already in use"))) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(cwd: string, argv: (connectionFile: string) => string[], connectionDir: string | "temp"): Promise<KernelClient> {
     const dir = connectionDir === "temp" ? mkdtempSync(path.join(os.tmpdir(), "nnlab-connection-")) : connectionDir;
     const { file, info } = await writeConnectionFile(dir);
     const started = performance.now();

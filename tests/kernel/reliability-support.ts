@@ -39,10 +39,11 @@ export class SchemeKernel {
     this.shell.receiveTimeout = 120_000;
   }
 
-  static async start(scheme: string, key: string): Promise<SchemeKernel> {
+  /** `ports` replaces ports of the connection file (one another process holds, say). */
+  static async start(scheme: string, key: string, ports: Partial<ConnectionInfo> = {}): Promise<SchemeKernel> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "nnlab-scheme-"));
     const { file, info } = await writeConnectionFile(dir);
-    const conn = { ...info, signature_scheme: scheme, key };
+    const conn = { ...info, ...ports, signature_scheme: scheme, key };
     writeFileSync(file, JSON.stringify(conn));
     return new SchemeKernel(spawn(process.execPath, [CLI, "kernel", file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] }), conn);
   }

@@ -5,6 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer, type AddressInfo } from "node:net";
 import { KernelClient } from "./client";
 import { forgedExecutes, SchemeKernel, sendRaw, signedFrames, stderrMatches } from "./reliability-support";
 import { encode, SignatureHistory } from "../../kernel/wire";
@@ -88,4 +89,19 @@ test("an unknown signature_scheme: one clear line on stderr and exit code 1 at s
   assert.match(kernel.stderr, /signature_scheme "hmac-nosuchhash" is not supported: use hmac-<hash>/);
   assert.equal(kernel.stderr.trim().split("\n").length, 1);
   await kernel.close();
+});
+
+test("a port another process holds: one clear line on stderr and exit code 1, not a kernel left without sockets", { timeout: 60_000 }, async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = holder.address() as AddressInfo;
+    const kernel = await SchemeKernel.start("hmac-sha256", "k", { shell_port: port });
+    assert.equal(await kernel.exited, 1);
+    assert.match(kernel.stderr, /cannot listen on the ports of .*connection\.json: Address already in use/);
+    assert.equal(kernel.stderr.trim().split("\n").length, 1);
+    await kernel.close();
+  } finally {
+    holder.close();
+  }
 });
