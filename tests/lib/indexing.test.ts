@@ -54,7 +54,7 @@ test("x[i] out of range is PyTorch's IndexError, never undefined; x[0] = v says 
   assert.throws(() => { (x as unknown as Record<number, unknown>)[0] = 1; }, { name: "TorchTypeError", message: /Tensor\[0\] = \.\.\. cannot be written in JavaScript; build a tensor/ });
   // Names that are not integers read as before: fields, methods, and undefined for unknown ones.
   assert.equal((x as unknown as { then?: unknown }).then, undefined);
-  assert.deepEqual(Object.keys(x), ["_s", "requiresGrad", "grad", "gradFn", "_strides"]);
+  assert.deepEqual(Object.keys(x), ["_s", "requiresGrad", "_grad", "_gradShared", "gradFn", "_strides"]);
 });
 
 test("seq[0] and seq[-1] are the layers of an nn.Sequential; out of range is an IndexError", () => {
