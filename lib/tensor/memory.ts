@@ -41,7 +41,8 @@ const registry: SyncRegistry<Holder> = new Registry<Holder>((holder) => holder.r
  * fault the first time (12 us a page on these VMs: 0.8 s for 256 MB, all of it in the first epoch);
  * a pass costs ~13 ms (V8's forced full collection). The lecture's CNN leaves 2.7 MB a step to the
  * collector (its layers' outputs): at 64 MB its first epoch took 5.6-5.9 s and 270 MB of RSS,
- * against 6.9-7.9 s and 470 MB at 256 MB, for ~0.5 ms of CPU a step once warm.
+ * against 6.9-7.9 s and 470 MB at 256 MB; the price is ~30 more passes an epoch once warm (~0.4 s,
+ * 0.5 ms of CPU a step), which a 10-epoch run pays back about twice over in memory it never holds.
  */
 const pressureBytes = 64 * 1024 * 1024;
 let allocatedSinceCollect = 0;
