@@ -13,7 +13,7 @@
  * full disk cannot leave a half-written file behind.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -65,6 +65,32 @@ function writeAtomically(file: string, data: () => Buffer | Uint8Array): void {
   } catch {
     // A read-only or full disk: the next start compiles without the cache, as this one did.
     removeIfThere(temporary);
+    return;
+  }
+  pruneStale(file);
+}
+
+/** Cache files of one name kept (the newest): a kernel started with other flags, or another installation, keeps its own. */
+export const KEPT_PER_NAME = 4;
+
+/**
+ * Removes all but the newest KEPT_PER_NAME cache files named as `file` is (`<name>-<key>.v8cache`):
+ * every new build, Node version or flag set writes a file of its own (TypeScript's is ~4 MB), and
+ * the old ones would pile up for ever. One removed while a kernel still uses it costs that kernel's
+ * next start a compile, nothing else.
+ */
+function pruneStale(file: string): void {
+  const name = /^(.*)-[0-9a-f]{16}\.v8cache$/.exec(path.basename(file))?.[1];
+  if (name === undefined) return;
+  const dir = path.dirname(file);
+  try {
+    const siblings = readdirSync(dir)
+      .filter((f) => f.startsWith(`${name}-`) && /^[0-9a-f]{16}\.v8cache$/.test(f.slice(name.length + 1)))
+      .map((f) => ({ f, mtimeMs: stampOf(path.join(dir, f))?.mtimeMs ?? 0 }))
+      .sort((a, b) => b.mtimeMs - a.mtimeMs);
+    for (const { f } of siblings.slice(KEPT_PER_NAME)) if (f !== path.basename(file)) removeIfThere(path.join(dir, f));
+  } catch {
+    // The folder cannot be listed: nothing to prune.
   }
 }
 

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFil
 import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
-import { cacheFileFor } from "../../kernel/code-cache";
+import { cacheFileFor, KEPT_PER_NAME } from "../../kernel/code-cache";
 
 const CODE_CACHE = path.join(__dirname, "..", "..", "kernel", "code-cache.js");
 const root = mkdtempSync(path.join(os.tmpdir(), "nnlab-code-cache-"));
@@ -47,6 +47,22 @@ test("a corrupt cache is rejected (and replaced); the module still loads", async
   mkdirSync(dir);
   writeFileSync(cacheFileFor(moduleFile, dir), Buffer.alloc(4096, 7));
   assert.deepEqual(await load(dir), { fromCache: false, value: 49 });
+  assert.deepEqual(await load(dir), { fromCache: true, value: 49 });
+});
+
+test("old cache files of the same name are pruned to the newest few when a new one is written; others stay", async () => {
+  const dir = path.join(root, "pruned");
+  mkdirSync(dir);
+  const name = path.basename(moduleFile, ".js");
+  const stale = Array.from({ length: KEPT_PER_NAME + 2 }, (_, i) => `${name}-${String(i).padStart(16, "0")}.v8cache`);
+  const others = [`other-${"a".repeat(16)}.v8cache`, `${name}-notakey.v8cache`, "notes.txt"];
+  [...stale, ...others].forEach((f, i) => {
+    writeFileSync(path.join(dir, f), "old");
+    utimesSync(path.join(dir, f), 1_000_000 + i, 1_000_000 + i); // stale[0] oldest
+  });
+  assert.deepEqual(await load(dir), { fromCache: false, value: 49 });
+  const kept = stale.slice(-(KEPT_PER_NAME - 1)); // the newest old ones, with the new file
+  assert.deepEqual(readdirSync(dir).sort(), [...kept, ...others, path.basename(cacheFileFor(moduleFile, dir))].sort());
   assert.deepEqual(await load(dir), { fromCache: true, value: 49 });
 });
 
