@@ -2,7 +2,7 @@ import { broadcast_util, getKernel, util, type KernelConfig, type KernelFunc, ty
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import { withScope, type KernelScope } from "./scope";
-import { matMul, matMulTransposedA, matMulTransposedB } from "./tiled";
+import { matMul, matMulTransposedA } from "./tiled";
 
 type MatMulArgs = {
   inputs: Record<string, TensorInfo | undefined>;
@@ -47,8 +47,7 @@ function tiledMatMul(shipped: KernelConfig): KernelFunc {
       for (let i = 0; i < Math.max(batchA, batchB); i++) {
         const [aAt, bAt, cAt] = [batchA === 1 ? 0 : i * m * k, batchB === 1 ? 0 : i * k * n, i * m * n];
         if (ta) matMulTransposedA(backend, a!, bIn, aAt, bAt, c, cAt);
-        else if (tb) matMulTransposedB(backend, a!, b!, bias ?? null, activation === "relu", aAt, bAt, c, cAt);
-        else matMul(backend, a!, bIn, bias ?? null, activation === "relu", aAt, bAt, c, cAt);
+        else matMul(backend, a!, bIn, tb, bias ?? null, activation === "relu", aAt, bAt, c, cAt);
       }
       return c;
     });

@@ -97,30 +97,18 @@ export function convInputGrad(backend: BackendWasm, dy: TensorInfo, filter: Tens
 }
 
 /**
- * c (M, N) = a (M, K) . b (K, N) (+ bias (N)) (ReLU), both row-major, in parts of 64 columns; aAt,
- * bAt, cAt: float offsets of the operands in their tensors (one matrix of a batch).
+ * c (M, N) = a (M, K) . b (+ bias (N)) (ReLU), all row-major, in parts of 64 columns: b is (K, N),
+ * or with `transposedB` (N, K) and read as its transpose (dot products of rows, nothing transposed
+ * first: nn.Linear's input gradient against its weight stored (in, out)). aAt, bAt, cAt: float
+ * offsets of the operands in their tensors (one matrix of a batch).
  */
-export function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias: TensorInfo | null, relu: boolean,
+export function matMul(backend: BackendWasm, a: TensorInfo, b: TensorInfo, transposedB: boolean, bias: TensorInfo | null, relu: boolean,
   aAt: number, bAt: number, c: TensorInfo, cAt: number): void {
   const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.shape.length - 1];
+  const n = b.shape[b.shape.length - (transposedB ? 2 : 1)];
   const at = pointer(backend);
   kernelPool(backend).run({
-    fn: "matMul",
-    args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, m, k, n, relu ? 1 : 0, 0, n],
-    vary: [8, 9],
-    parts: ranges(n, 64, 4),
-  });
-}
-
-/** c (M, N) = a (M, K) . b (N, K)^T (+ bias (N)) (ReLU): dot products of rows, neither operand transposed; parts of 64 columns. */
-export function matMulTransposedB(backend: BackendWasm, a: TensorInfo, b: TensorInfo, bias: TensorInfo | null, relu: boolean,
-  aAt: number, bAt: number, c: TensorInfo, cAt: number): void {
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.shape.length - 2];
-  const at = pointer(backend);
-  kernelPool(backend).run({
-    fn: "matMulTransposedB",
+    fn: transposedB ? "matMulTransposedB" : "matMul",
     args: [at(a) + 4 * aAt, at(b) + 4 * bAt, bias ? at(bias) : 0, at(c) + 4 * cAt, m, k, n, relu ? 1 : 0, 0, n],
     vary: [8, 9],
     parts: ranges(n, 64, 4),
