@@ -41,13 +41,19 @@ type Handler = (msg: Message, channel: Channel) => Promise<void> | void;
 
 interface CellParent { msg: Message; channel: Channel }
 
+/**
+ * Linger 1 s, as ipykernel: the last replies and outputs get a moment to reach the client at exit,
+ * but a client that has gone away cannot keep the process alive (zeromq's default waits forever).
+ */
+const SOCKET_OPTIONS = { linger: 1000 };
+
 export class Kernel {
   private readonly session = randomUUID();
-  private readonly iopub = new zmq.Publisher();
-  private readonly shell = new zmq.Router();
-  private readonly control = new zmq.Router();
-  private readonly stdin = new zmq.Router();
-  private readonly hb = new zmq.Reply();
+  private readonly iopub = new zmq.Publisher(SOCKET_OPTIONS);
+  private readonly shell = new zmq.Router(SOCKET_OPTIONS);
+  private readonly control = new zmq.Router(SOCKET_OPTIONS);
+  private readonly stdin = new zmq.Router(SOCKET_OPTIONS);
+  private readonly hb = new zmq.Reply(SOCKET_OPTIONS);
   private readonly language: Language;
   /** Replaced by a reset. */
   private history = new History();

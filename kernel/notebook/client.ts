@@ -41,6 +41,13 @@ export interface Execution { reply: Message; outputs: Message[] }
 
 /** Kernel starts tried before a port another process took is an error (KernelClient.start). */
 const PORT_ATTEMPTS = 3;
+/** How long close() lets a kernel exit on its own after shutdown_request before killing it. */
+const SHUTDOWN_GRACE_MS = 3000;
+/**
+ * Linger 0: a closed socket drops what it still holds. zeromq's default (wait forever) made the
+ * process hang at exit after a message had been sent to a kernel that was already dead.
+ */
+const SOCKET_OPTIONS = { linger: 0 };
 
 export class KernelClient {
   readonly session = randomUUID();
@@ -49,15 +56,15 @@ export class KernelClient {
   private readonly shell: zmq.Dealer;
   private readonly control: zmq.Dealer;
   readonly stdin: zmq.Dealer;
-  private readonly iopub = new zmq.Subscriber();
-  private readonly hb = new zmq.Request();
+  private readonly iopub = new zmq.Subscriber(SOCKET_OPTIONS);
+  private readonly hb = new zmq.Request(SOCKET_OPTIONS);
   stderr = "";
 
   private constructor(readonly proc: ChildProcess, readonly info: ConnectionInfo) {
     const routingId = `client-${this.session}`;
-    this.shell = new zmq.Dealer({ routingId });
-    this.control = new zmq.Dealer({ routingId: `${routingId}-control` });
-    this.stdin = new zmq.Dealer({ routingId });
+    this.shell = new zmq.Dealer({ routingId, ...SOCKET_OPTIONS });
+    this.control = new zmq.Dealer({ routingId: `${routingId}-control`, ...SOCKET_OPTIONS });
+    this.stdin = new zmq.Dealer({ routingId, ...SOCKET_OPTIONS });
     proc.stderr?.on("data", (d: Buffer) => { this.stderr += d.toString(); });
     this.died = new Promise((_, reject) => {
       // "close", not "exit": by then the kernel's last stderr lines (why it stopped) have arrived.
@@ -242,9 +249,10 @@ export class KernelClient {
   async close(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       const exited = new Promise((resolve) => this.proc.once("exit", resolve));
-      await this.request("control", "shutdown_request", { restart: false }).catch(() => undefined);
-      // Kernels that do not exit on shutdown_request (tslab) are stopped after a grace period.
-      const timer = setTimeout(() => this.proc.kill("SIGKILL"), 3000);
+      // Kernels that do not exit on shutdown_request (tslab), or do not answer it, are killed after
+      // a grace period; the reply is not awaited, since a hung kernel never sends it.
+      const timer = setTimeout(() => this.proc.kill("SIGKILL"), SHUTDOWN_GRACE_MS);
+      this.request("control", "shutdown_request", { restart: false }).catch(() => undefined);
       await exited;
       clearTimeout(timer);
     }

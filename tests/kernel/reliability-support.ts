@@ -29,7 +29,7 @@ export async function stderrMatches(k: { stderr: string }, pattern: RegExp, ms =
 export class SchemeKernel {
   stderr = "";
   readonly exited: Promise<number | null>;
-  private readonly shell = new zmq.Dealer();
+  private readonly shell = new zmq.Dealer({ linger: 0 });
   private readonly session = "scheme-test";
 
   private constructor(readonly proc: ChildProcess, readonly info: ConnectionInfo) {

@@ -5,7 +5,10 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createServer, type AddressInfo } from "node:net";
+import * as path from "node:path";
 import { KernelClient } from "./client";
 import { forgedExecutes, SchemeKernel, sendRaw, signedFrames, stderrMatches } from "./reliability-support";
 import { encode, SignatureHistory } from "../../kernel/wire";
@@ -104,4 +107,36 @@ test("a port another process holds: one clear line on stderr and exit code 1, no
   } finally {
     holder.close();
   }
+});
+
+test("a client that sent to a kernel already dead still lets its process exit (the grader's CI run once hung there)", { timeout: 60_000 }, async () => {
+  const client = path.join(__dirname, "client.js");
+  const script = `
+    const { KernelClient } = require(${JSON.stringify(client)});
+    (async () => {
+      const k = await KernelClient.start(undefined, undefined, "temp");
+      k.proc.kill("SIGKILL");
+      await new Promise((resolve) => k.proc.once("exit", resolve));
+      await k.startExecute("1 + 1");
+      await k.close();
+      console.log("closed");
+    })();`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d: Buffer) => { output += d.toString(); });
+  child.stderr.on("data", (d: Buffer) => { output += d.toString(); });
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const [code, signal] = await once(child, "exit") as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  assert.deepEqual([code, signal], [0, null], `the process did not exit by itself:\n${output}`);
+  assert.equal(output.trim(), "closed");
+});
+
+test("close() of a kernel that answers nothing (stopped) kills it after the grace period instead of waiting forever", { timeout: 60_000 }, async () => {
+  const hung = await KernelClient.start(undefined, undefined, "temp");
+  hung.proc.kill("SIGSTOP");
+  const started = Date.now();
+  await hung.close();
+  assert.equal(hung.proc.signalCode, "SIGKILL");
+  assert.ok(Date.now() - started < 15_000, `close() took ${Date.now() - started} ms`);
 });
