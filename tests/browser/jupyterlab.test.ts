@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { requireClient } from "../interop/jupyter";
 import { hasChromium, openBrowser, SCREENSHOTS, type BrowserSession, type ConsoleEntry } from "./chromium";
 import { RUNTIME_ERROR_TEXT, TYPE_ERROR_TEXT, writeLectureWithProbes } from "./probes";
-import { freePort, hasCommand, jupyterHome, LAB_JUPYTER, labSettings, startServer, type RunningServer } from "./servers";
+import { hasCommand, jupyterHome, LAB_JUPYTER, labSettings, startServer, type RunningServer } from "./servers";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -36,11 +36,8 @@ async function startLab(): Promise<Lab> {
     // No news or update checks: the test machine has no network, and their toasts cover cells.
     "@jupyterlab/apputils-extension:notification": { fetchNews: "false", checkForUpdates: false },
   });
-  const port = await freePort();
-  const token = "nnlab-browser-test";
-  const server = await startServer(LAB_JUPYTER, ["lab", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`,
-    `--ServerApp.token=${token}`, `--ServerApp.root_dir=${root}`],
-  { ...env, JUPYTERLAB_SETTINGS_DIR: settings, JUPYTERLAB_WORKSPACES_DIR: path.join(dir, "workspaces") }, port, token);
+  const server = await startServer(LAB_JUPYTER, "lab", "ServerApp", [`--ServerApp.root_dir=${root}`],
+    { ...env, JUPYTERLAB_SETTINGS_DIR: settings, JUPYTERLAB_WORKSPACES_DIR: path.join(dir, "workspaces") }, "nnlab-browser-test");
   cleanups.push(() => server.stop());
   return { server, root, kernels: path.join(env.JUPYTER_PATH!, "kernels") };
 }

@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { hasJupyter, requireClient } from "../interop/jupyter";
 import { hasChromium, openBrowser, SCREENSHOTS } from "./chromium";
 import { RUNTIME_ERROR_TEXT, TYPE_ERROR_TEXT, writeLectureWithProbes } from "./probes";
-import { freePort, jupyterHome, ROOT, startServer } from "./servers";
+import { jupyterHome, ROOT, startServer } from "./servers";
 
 const golden = JSON.parse(readFileSync(path.join(ROOT, "tests", "fixtures", "torch_reference.json"), "utf8"));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -39,16 +39,13 @@ test("classic Notebook: the convolution lecture runs from the Cell menu and show
   const root = path.join(dir, "notebooks");
   mkdirSync(root);
   const probes = writeLectureWithProbes("10-4-convolutional-layer.ipynb", root, "lecture.ipynb");
-  const port = await freePort();
-  const token = "nnlab-browser-test";
-  const server = await startServer("jupyter", ["notebook", "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`,
-    `--NotebookApp.token=${token}`, `--notebook-dir=${root}`], env, port, token);
+  const server = await startServer("jupyter", "notebook", "NotebookApp", [`--notebook-dir=${root}`], env, "nnlab-browser-test");
   cleanups.push(() => server.stop());
   const browser = await openBrowser();
   cleanups.push(() => browser.close());
   const { page } = browser;
 
-  await page.goto(`${server.url}notebooks/lecture.ipynb?token=${token}`);
+  await page.goto(`${server.url}notebooks/lecture.ipynb?token=${server.token}`);
   await page.locator("#kernel_indicator .kernel_indicator_name", { hasText: "TypeScript (nnlab)" }).waitFor({ timeout: 60_000 });
   await page.locator("#kernel_indicator_icon.kernel_idle_icon").waitFor({ timeout: 120_000 });
   await page.locator("#celllink").click();

@@ -66,12 +66,33 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `command args` (a Jupyter server) and waits until `GET api/kernelspecs` answers. */
-export async function startServer(command: string, args: string[], env: NodeJS.ProcessEnv, port: number, token: string): Promise<RunningServer> {
+/** Server starts tried before a port another process took (after freePort chose it) is an error. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts a Jupyter server, `command subcommand` with `args`, on a free port of 127.0.0.1 with
+ * `token`, and waits until `GET api/kernelspecs` answers. `app` is the server's config class
+ * (Notebook 6's NotebookApp, jupyter_server's ServerApp): through it the server is told not to move
+ * to another port when its own is taken (its default, which once left a test polling the wrong port
+ * for a minute); it exits instead, and starts again on a new port.
+ */
+export async function startServer(command: string, subcommand: string, app: "NotebookApp" | "ServerApp", args: string[],
+  env: NodeJS.ProcessEnv, token: string): Promise<RunningServer> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const started = await startOn(command, [subcommand, "--no-browser", "--allow-root", "--ip=127.0.0.1", `--port=${port}`,
+      `--${app}.port_retries=0`, `--${app}.token=${token}`, ...args], env, port, token);
+    if (started.server) return started.server;
+    if (attempt === PORT_ATTEMPTS || !/already in use/i.test(started.log)) throw new Error(`${command} ${subcommand} exited before it answered:\n${started.log}`);
+  }
+}
+
+/** The running server, or the log of one that exited before it answered. */
+async function startOn(command: string, args: string[], env: NodeJS.ProcessEnv, port: number, token: string): Promise<{ server?: RunningServer; log: string }> {
   const child: ChildProcess = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const url = `http://127.0.0.1:${port}/`;
   const server: RunningServer = {
     url, token, log: () => log,
@@ -82,9 +103,12 @@ export async function startServer(command: string, args: string[], env: NodeJS.P
   };
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}:\n${log}`);
+    if (child.exitCode !== null) {
+      await exited;
+      return { log };
+    }
     const ok = await fetch(`${url}api/kernelspecs?token=${token}`).then((r) => r.ok, () => false);
-    if (ok) return server;
+    if (ok) return { server, log };
     if (Date.now() > deadline) {
       await server.stop();
       throw new Error(`${command} did not answer at ${url} within 90 s:\n${log}`);

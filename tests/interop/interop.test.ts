@@ -5,11 +5,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { hasJupyter, jupyterEnv, notebook, PYTHON, requireClient } from "./jupyter";
+import { startServer } from "../browser/servers";
 
 const JUPYTER = hasJupyter();
 const KERNEL_TEST_PY = path.resolve(__dirname, "..", "..", "..", "tests", "interop", "kernel_test.py");
@@ -59,36 +60,17 @@ test("jupyter nbconvert --execute runs a notebook with this kernel", (t) => {
   assert.deepEqual((html[0].data as Record<string, unknown>)["text/html"], ["<b>bold</b>"]);
 });
 
-async function waitForServer(url: string, token: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const r = await fetch(`${url}api/kernelspecs?token=${token}`);
-      if (r.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`jupyter notebook did not answer at ${url} within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 test("@jupyterlab/services starts a session on jupyter notebook and executes cells", async (t) => {
   if (!requireClient(t, JUPYTER, "jupyter notebook (apt: jupyter-notebook)")) return;
   const { ServerConnection, KernelManager, SessionManager } = await import("@jupyterlab/services");
   const WebSocket = (await import("ws")).default;
   const dir = mkdtempSync(path.join(os.tmpdir(), "nnlab-server-"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const token = "nnlab-test-token";
-  const server = spawn("jupyter", ["notebook", "--no-browser", `--port=${port}`, "--ip=127.0.0.1", `--NotebookApp.token=${token}`,
-    "--allow-root", `--notebook-dir=${dir}`], { env: jupyterEnv(), stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  server.stderr.on("data", (d: Buffer) => { log += d.toString(); });
-  const baseUrl = `http://127.0.0.1:${port}/`;
+  const server = await startServer("jupyter", "notebook", "NotebookApp", [`--notebook-dir=${dir}`], jupyterEnv(), "nnlab-test-token");
+  const { url: baseUrl, token } = server;
+  const wsUrl = baseUrl.replace(/^http/, "ws");
   try {
-    await waitForServer(baseUrl, token, 60_000);
     const serverSettings = ServerConnection.makeSettings({
-      baseUrl, wsUrl: `ws://127.0.0.1:${port}/`, token, appendToken: true,
+      baseUrl, wsUrl, token, appendToken: true,
       WebSocket: WebSocket as unknown as typeof globalThis.WebSocket, fetch,
     });
     const kernelManager = new KernelManager({ serverSettings });
@@ -120,8 +102,7 @@ test("@jupyterlab/services starts a session on jupyter notebook and executes cel
     sessions.dispose();
     kernelManager.dispose();
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.once("exit", r));
+    await server.stop();
   }
-  assert.doesNotMatch(log, /Traceback/, log);
+  assert.doesNotMatch(server.log(), /Traceback/, server.log());
 });
