@@ -38,13 +38,15 @@ const registry: SyncRegistry<Holder> = new Registry<Holder>((holder) => holder.r
 /**
  * Collect when this many bytes of tensor buffers were allocated since the last pass. The wasm heap
  * grows to about this much garbage before a pass frees it, and every page it grows by costs a page
- * fault the first time (12 us a page on these VMs: 0.8 s for 256 MB, all of it in the first epoch);
- * a pass costs ~13 ms (V8's forced full collection). The lecture's CNN leaves 2.7 MB a step to the
- * collector (its layers' outputs): at 64 MB its first epoch took 5.6-5.9 s and 270 MB of RSS,
- * against 6.9-7.9 s and 470 MB at 256 MB; the price is ~30 more passes an epoch once warm (~0.4 s,
- * 0.5 ms of CPU a step): over the lecture's 10 epochs about 2 s more in all, for 200 MB less held.
+ * fault the first time (12 us a page on the AMD VMs, 0.8 s for 256 MB, less on the Intel ones; all
+ * of it in the first epoch); a pass costs 9-13 ms (V8's forced full collection of a ~14 MB heap).
+ * The lecture's CNN leaves 2.7 MB a step to the collector (its layers' outputs). Measured, CNN
+ * epochs 1 and 2 (s) and peak RSS: on an AMD VM, 64 MB 5.6-5.9 s / 270 MB against 256 MB 6.9-7.9 s /
+ * 470 MB; on an Intel VM (2026-12-02 16:20), 64 MB 6.0, 5.8 / 275 MB; 128 MB 5.8, 5.4 / 357 MB;
+ * 256 MB 5.5, 5.1 / 478 MB. 128 MB halves 64 MB's passes (~24 fewer an epoch, 0.25-0.3 s) for ~0.2 s
+ * of faults once on the AMD VMs, and holds 80 MB more (PyTorch holds 814 MB for the same training).
  */
-const pressureBytes = 64 * 1024 * 1024;
+const pressureBytes = 128 * 1024 * 1024;
 let allocatedSinceCollect = 0;
 let collecting = false;
 
