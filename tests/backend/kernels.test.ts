@@ -137,9 +137,13 @@ interface PoolCase {
   pad: Pad;
   h: number;
   shift?: number;
+  /** Images and channels (3 and 6 unless given). */
+  n?: number;
+  c?: number;
 }
 const poolCases: PoolCase[] = [
   { f: 2, stride: 2, pad: "valid", h: 24 }, // the lecture's pool
+  { f: 2, stride: 2, pad: "valid", h: 24, n: 13, c: 10 }, // the lecture's conv1 output, 13 images: parts of 6 + 6 + 1 on the kernel pool
   { f: 2, stride: 2, pad: "valid", h: 8, shift: -2 }, // every window's maximum < 0
   { f: 2, stride: 2, pad: "valid", h: 9 }, // last row and column in no window
   { f: 3, stride: 3, pad: "valid", h: 10 }, // last row and column in no window
@@ -150,8 +154,8 @@ const poolCases: PoolCase[] = [
 ];
 
 poolCases.forEach((c, i) => {
-  test(`MaxPoolGrad matches cpu on mixed-sign input: f ${c.f}, stride ${c.stride}, pad ${c.pad}, h ${c.h}, shift ${c.shift ?? 0}`, async () => {
-    const xShape = [3, c.h, c.h, 6];
+  test(`MaxPoolGrad matches cpu on mixed-sign input: f ${c.f}, stride ${c.stride}, pad ${c.pad}, h ${c.h}, shift ${c.shift ?? 0}, ${c.n ?? 3} images of ${c.c ?? 6} channels`, async () => {
+    const xShape = [c.n ?? 3, c.h, c.h, c.c ?? 6];
     const { outShape } = tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], c.f, c.stride, 1, c.pad);
     const x = random(xShape, 500 + i);
     x.values.forEach((v, j) => (x.values[j] = v + (c.shift ?? 0)));

@@ -24,6 +24,10 @@ const cases: KernelCase[] = [
   { kernel: "Conv2DBackpropInput", inputs: { dy: random([64, 8, 8, 20], 6), filter: random([5, 5, 10, 20], 7) }, attrs: { ...conv, inputShape: [64, 12, 12, 10] } },
   { kernel: "BatchMatMul", inputs: { a: random([64, 784], 8), b: random([784, 512], 9) }, attrs: { transposeA: false, transposeB: false } },
   { kernel: "BatchMatMul", inputs: { a: random([64, 784], 10), b: random([64, 512], 11) }, attrs: { transposeA: true, transposeB: false } },
+  // 13 images in parts of 6: 6 + 6 + 1.
+  { kernel: "MaxPool", inputs: { x: random([13, 24, 24, 10], 12) }, attrs: { filterSize: 2, strides: 2, pad: "valid" } },
+  { kernel: "MaxPoolGrad", inputs: { dy: random([13, 12, 12, 10], 13), input: random([13, 24, 24, 10], 14), output: random([13, 12, 12, 10], 15) },
+    attrs: { filterSize: 2, strides: 2, pad: "valid" } },
 ];
 
 /** Each case's output with `threads` threads, and how many parts the pool's workers ran. */

@@ -57,7 +57,7 @@ export function partRanges(total: number, size: number, least = 1): [number, num
 }
 
 /** The kernels a job may name, by index (the control block holds the index). */
-export const KERNEL_NAMES: readonly KernelName[] = ["convForward", "convFilterGrad", "convInputGrad", "matMul", "matMulTransposedB", "sgdStep"];
+export const KERNEL_NAMES: readonly KernelName[] = ["convForward", "convFilterGrad", "convInputGrad", "matMul", "matMulTransposedB", "sgdStep", "maxPool2x2", "maxPoolGrad2x2"];
 
 export interface Control {
   ints: Int32Array;

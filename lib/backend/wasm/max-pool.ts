@@ -1,7 +1,20 @@
 import { backend_util, getKernel, MaxPool, MaxPoolGrad, type KernelConfig, type KernelFunc, type MaxPoolAttrs, type MaxPoolGradAttrs, type TensorInfo } from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
-import { heapOffset, simdKernels } from "./simd";
+import { partRanges } from "./kernel-pool";
+import { heapOffset, kernelPool } from "./simd";
+
+/**
+ * Floats of input per part of a pool or its gradient on the kernel pool's threads (whole images):
+ * the lecture's conv1 output (64 x 24 x 24 x 10) makes 11 parts.
+ */
+const PART_FLOATS = 32768;
+
+/** Parts of whole images of a batch of `info`'s input. */
+function imageParts(info: backend_util.Conv2DInfo): [number, number][] {
+  const perImage = info.inHeight * info.inWidth * info.inChannels;
+  return partRanges(info.batchSize, Math.max(1, Math.ceil(PART_FLOATS / perImage)));
+}
 
 /** The windows nnlab's SIMD kernels take: 2x2 at stride 2 without padding (the lecture's pool). */
 function tiled2x2(info: backend_util.Conv2DInfo): boolean {
@@ -24,8 +37,12 @@ function maxPool(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs:
   const info = poolInfo(x, attrs);
   if (x.dtype !== "float32" || !tiled2x2(info)) return shippedMaxPool.kernelFunc(args as never) as TensorInfo;
   const y = backend.makeOutput(info.outShape, "float32");
-  simdKernels(backend).maxPool2x2(heapOffset(backend, x.dataId), heapOffset(backend, y.dataId), info.batchSize, info.inHeight, info.inWidth,
-    info.inChannels, info.outHeight, info.outWidth);
+  kernelPool(backend).run({
+    fn: "maxPool2x2",
+    args: [heapOffset(backend, x.dataId), heapOffset(backend, y.dataId), 0, info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth],
+    vary: [2, 3],
+    parts: imageParts(info),
+  });
   return y;
 }
 
@@ -55,7 +72,12 @@ function maxPoolGrad(args: { inputs: { dy: TensorInfo; input: TensorInfo }; back
   if (tiled2x2(info)) {
     if (2 * oh < h || 2 * ow < w) out.fill(0); // a last row or column in no window
     const at = (t: TensorInfo): number => heapOffset(backend, t.dataId);
-    simdKernels(backend).maxPoolGrad2x2(at(input), at(dy), at(dx), info.batchSize, h, w, info.inChannels, oh, ow);
+    kernelPool(backend).run({
+      fn: "maxPoolGrad2x2",
+      args: [at(input), at(dy), at(dx), 0, info.batchSize, h, w, info.inChannels, oh, ow],
+      vary: [3, 4],
+      parts: imageParts(info),
+    });
   } else {
     routeToFirstMax(backend.typedArrayFromHeap(input) as Float32Array, backend.typedArrayFromHeap(dy) as Float32Array, out, info);
   }

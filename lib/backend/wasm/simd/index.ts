@@ -4,14 +4,16 @@ import { plainMemoryWasm, sharedMemoryWasm } from "./kernels.generated";
 
 /** nnlab's own kernels (the .as files of simd/); pointers are byte offsets into the wasm backend's heap. */
 export interface SimdKernels {
-  maxPoolGrad2x2(x: number, dy: number, dx: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** pool.as: dx of the 2x2 / stride 2 pool for images [b0, b1) of x (N, H, W, C). */
+  maxPoolGrad2x2(x: number, dy: number, dx: number, b0: number, b1: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** elementwise.as: out (rows, c) = a (rows, c) op b (c); op 0 add, 1 sub, 2 mul. */
   binaryRows(op: number, a: number, b: number, out: number, rows: number, c: number): void;
   /** elementwise.as: out (n) = a (n) op s. */
   binaryScalar(op: number, a: number, s: number, out: number, n: number): void;
   relu(x: number, out: number, n: number): void;
   step(x: number, out: number, n: number, alpha: number): void;
-  maxPool2x2(x: number, y: number, n: number, h: number, w: number, c: number, oh: number, ow: number): void;
+  /** pool.as: y (N, OH, OW, C), the 2x2 / stride 2 max pool of x (N, H, W, C), for images [b0, b1). */
+  maxPool2x2(x: number, y: number, b0: number, b1: number, h: number, w: number, c: number, oh: number, ow: number): void;
   /** kernels.as: out (c) = the sum of the rows of x (rows, c); block: 8 * c floats of scratch. */
   sumRows(x: number, out: number, block: number, rows: number, c: number): void;
   /** gemm.as: rows [r0, r1) of (image, output row), columns [c0, c1); bias 0 for none. */

@@ -3,13 +3,14 @@
 // y (N, OH, OW, C) = the maximum of each 2x2 window of x (N, H, W, C) at stride 2, no padding; a
 // window's NaNs are passed over, as by the cpu backend (and by MaxPoolGrad, which routes dy to the
 // window's first maximum). With c >= 4 a last 1-3 channels come from a vector that overlaps the one
-// before (a scalar tail made the lecture's pool 0.35 ms, against 0.22 for XNNPACK's).
-export function maxPool2x2(x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32): void {
+// before (a scalar tail made the lecture's pool 0.35 ms, against 0.22 for XNNPACK's). Images
+// [b0, b1) of the batch: the kernel pool runs parts of it on its threads.
+export function maxPool2x2(x: usize, y: usize, b0: i32, b1: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32): void {
   const cs = (<usize>c) << 2;
   const row = (<usize>w) * cs;
   const vectors = c >= 4 ? (c + 3) >> 2 : 0;
-  let out = y;
-  for (let b = 0; b < n; b++) {
+  let out = y + (<usize>b0) * (<usize>(oh * ow)) * cs;
+  for (let b = b0; b < b1; b++) {
     for (let i = 0; i < oh; i++) {
       let at = x + ((<usize>(b * h + 2 * i)) * (<usize>w)) * cs;
       for (let j = 0; j < ow; j++, at += 2 * cs, out += cs) {
@@ -41,12 +42,13 @@ export function maxPool2x2(x: usize, y: usize, n: i32, h: i32, w: i32, c: i32, o
 // its first maximum (cpu backend / PyTorch rule; a window of NaN / -Infinity gets none). Writes all
 // four dx elements of every window; rows and columns outside every window are left to the caller.
 // With c >= 4 a last 1-3 channels come from a vector that overlaps the one before (same values).
-export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, n: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32): void {
+// Images [b0, b1) of the batch, as maxPool2x2.
+export function maxPoolGrad2x2(x: usize, dy: usize, dx: usize, b0: i32, b1: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32): void {
   const cs = (<usize>c) << 2;
   const row = (<usize>w) * cs;
   const vectors = c >= 4 ? (c + 3) >> 2 : 0;
-  let g = dy;
-  for (let b = 0; b < n; b++) {
+  let g = dy + (<usize>b0) * (<usize>(oh * ow)) * cs;
+  for (let b = b0; b < b1; b++) {
     for (let i = 0; i < oh; i++) {
       let at = ((<usize>(b * h + 2 * i)) * (<usize>w)) * cs;
       for (let j = 0; j < ow; j++) {
