@@ -15,7 +15,8 @@ import { decode, encode, newHeader, type ConnectionInfo, type Content, type Mess
 
 export const CLI = path.resolve(__dirname, "..", "cli.js");
 
-async function freePort(): Promise<number> {
+/** A TCP port of 127.0.0.1 free when asked (another process may take it before it is bound). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {

@@ -5,10 +5,12 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CLI } from "../interop/jupyter";
+import { freePort } from "../../kernel/notebook/client";
+
+export { freePort };
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 /** Where `.ci/run` installs JupyterLab 4 from pip's local wheel index. */
@@ -16,17 +18,6 @@ export const LAB_JUPYTER = path.join(ROOT, ".venv-lab", "bin", "jupyter");
 
 export function hasCommand(command: string, args: string[]): boolean {
   return spawnSync(command, args, { encoding: "utf8" }).status === 0;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 /** A temp folder with `share/jupyter/kernels/nnlab` (for JUPYTER_PATH) and empty Jupyter user folders. */
