@@ -95,7 +95,17 @@ export async function run(): Promise<Record<string, number | string>> {
       results[`${c.name}`] = "not installed";
       continue;
     }
-    const r = await measure(c, 3);
+    let r: Record<string, number>;
+    try {
+      r = await measure(c, 3);
+    } catch (e) {
+      // A yardstick that did not start or answer (tslab once hung while binding its sockets) is
+      // reported and the others are still measured; nnlab's own failure fails the bench.
+      if (c.name === "nnlab") throw e;
+      results[`${c.name}`] = `failed: ${(e as Error).message.split("\n")[0]}`;
+      console.log(`${c.name.padEnd(48)} ${results[c.name]}`);
+      continue;
+    }
     for (const [key, value] of Object.entries(r)) console.log(`${key.padEnd(48)} ${value}`);
     Object.assign(results, r);
   }

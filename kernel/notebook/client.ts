@@ -42,6 +42,12 @@ export interface Execution { reply: Message; outputs: Message[] }
 
 /** Kernel starts tried before a port another process took is an error (KernelClient.start). */
 const PORT_ATTEMPTS = 3;
+/**
+ * How long start() waits for a kernel's first kernel_info_reply before it kills the kernel and says
+ * so: nnlab's kernel answers in well under a second; a kernel that never answers (tslab once did,
+ * after an error while binding its sockets) would otherwise hang `nnlab run`, `nnlab grade` and the bench.
+ */
+export const START_TIMEOUT_MS = 60_000;
 /** How long close() lets a kernel exit on its own after shutdown_request before killing it. */
 const SHUTDOWN_GRACE_MS = 3000;
 /**
@@ -92,23 +98,24 @@ export class KernelClient {
   /**
    * Starts a kernel in `cwd` (by default this one: `node dist/kernel/cli.js kernel <file>`) and waits
    * for its first kernel_info_reply. The connection file goes in `connectionDir` (by default `cwd`);
-   * pass `"temp"` to keep it out of `cwd` in a temp folder that close() removes.
+   * pass `"temp"` to keep it out of `cwd` in a temp folder that close() removes. A kernel that has
+   * not answered within `timeoutMs` is killed, and start() throws an NnlabError saying so.
    */
   static async start(cwd = mkdtempSync(path.join(os.tmpdir(), "nnlab-kernel-")),
     argv: (connectionFile: string) => string[] = (file) => [process.execPath, CLI, "kernel", file],
-    connectionDir: string | "temp" = cwd): Promise<KernelClient> {
+    connectionDir: string | "temp" = cwd, timeoutMs = START_TIMEOUT_MS): Promise<KernelClient> {
     // The ports are free when chosen, but another process (a kernel started beside this one) can
     // take one before the kernel binds it; the kernel then exits saying so, and gets new ports.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await KernelClient.startOnce(cwd, argv, connectionDir);
+        return await KernelClient.startOnce(cwd, argv, connectionDir, timeoutMs);
       } catch (e) {
         if (attempt === PORT_ATTEMPTS || !(e instanceof KernelDiedError && e.message.includes("Address already in use"))) throw e;
       }
     }
   }
 
-  private static async startOnce(cwd: string, argv: (connectionFile: string) => string[], connectionDir: string | "temp"): Promise<KernelClient> {
+  private static async startOnce(cwd: string, argv: (connectionFile: string) => string[], connectionDir: string | "temp", timeoutMs: number): Promise<KernelClient> {
     const dir = connectionDir === "temp" ? mkdtempSync(path.join(os.tmpdir(), "nnlab-connection-")) : connectionDir;
     const { file, info } = await writeConnectionFile(dir);
     const started = performance.now();
@@ -116,11 +123,18 @@ export class KernelClient {
     const proc = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     const client = new KernelClient(proc, info);
     if (connectionDir === "temp") client.ownConnectionDir = dir;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new NnlabError(`the kernel (${[command, ...args].join(" ")}) did not answer kernel_info_request within ` +
+        `${timeoutMs / 1000} s, so it was stopped; kernel stderr:\n${client.stderr}`)), timeoutMs);
+    });
     try {
-      await client.whileAlive(client.connect(started));
+      await Promise.race([client.whileAlive(client.connect(started)), late]);
     } catch (e) {
       await client.close();
       throw e;
+    } finally {
+      clearTimeout(timer);
     }
     return client;
   }

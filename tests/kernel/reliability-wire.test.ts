@@ -7,7 +7,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { KernelClient } from "./client";
 import { forgedExecutes, SchemeKernel, sendRaw, signedFrames, stderrMatches } from "./reliability-support";
@@ -139,4 +141,15 @@ test("close() of a kernel that answers nothing (stopped) kills it after the grac
   await hung.close();
   assert.equal(hung.proc.signalCode, "SIGKILL");
   assert.ok(Date.now() - started < 15_000, `close() took ${Date.now() - started} ms`);
+});
+
+test("a kernel that never answers kernel_info_request is stopped after the start timeout, with an error that says so", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "nnlab-silent-"));
+  const pidFile = path.join(dir, "pid");
+  const silent = (file: string) => [process.execPath, "-e", `require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`, file];
+  const started = Date.now();
+  await assert.rejects(KernelClient.start(dir, silent, "temp", 2000), /did not answer kernel_info_request within 2 s, so it was stopped/);
+  assert.ok(Date.now() - started < 15_000, `start() took ${Date.now() - started} ms`);
+  const pid = Number(readFileSync(pidFile, "utf8"));
+  assert.throws(() => process.kill(pid, 0), { code: "ESRCH" }, "the silent kernel is still running");
 });
