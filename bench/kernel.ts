@@ -59,33 +59,39 @@ async function measure(c: Contender, rounds: number): Promise<Record<string, num
   const starts: number[] = [];
   const firstCells: number[] = [];
   let kernel: KernelClient | undefined;
-  for (let i = 0; i < rounds; i++) {
-    const t = performance.now();
-    kernel = await KernelClient.start(undefined, c.argv);
-    starts.push(kernel.firstReplyMs);
-    await kernel.execute("1 + 1");
-    firstCells.push(performance.now() - t);
-    if (i < rounds - 1) await kernel.close();
+  try {
+    for (let i = 0; i < rounds; i++) {
+      const t = performance.now();
+      kernel = await KernelClient.start(undefined, c.argv);
+      starts.push(kernel.firstReplyMs);
+      await kernel.execute("1 + 1");
+      firstCells.push(performance.now() - t);
+      if (i < rounds - 1) {
+        await kernel.close();
+        kernel = undefined;
+      }
+    }
+    const k = kernel!;
+    const cells: number[] = [];
+    const completions: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      cells.push(await timed(() => k.execute("1 + 1")));
+      completions.push(await timed(() => k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length })));
+    }
+    await k.execute(c.lectureCell);
+    // Idle: a moment for the workers to settle, as a student's kernel sits between cells.
+    await new Promise((r) => setTimeout(r, 2000));
+    const idleMb = residentMb(k.proc.pid!);
+    return {
+      [`${c.name} start to kernel_info_reply (ms)`]: Math.round(median(starts)),
+      [`${c.name} start to first cell done (ms)`]: Math.round(median(firstCells)),
+      [`${c.name} trivial cell round trip (ms)`]: Number(median(cells).toFixed(1)),
+      [`${c.name} completion round trip (ms)`]: Number(median(completions).toFixed(1)),
+      [`${c.name} idle RSS after a lecture cell (MB)`]: idleMb,
+    };
+  } finally {
+    await kernel?.close();
   }
-  const k = kernel!;
-  const cells: number[] = [];
-  const completions: number[] = [];
-  for (let i = 0; i < 15; i++) {
-    cells.push(await timed(() => k.execute("1 + 1")));
-    completions.push(await timed(() => k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length })));
-  }
-  await k.execute(c.lectureCell);
-  // Idle: a moment for the workers to settle, as a student's kernel sits between cells.
-  await new Promise((r) => setTimeout(r, 2000));
-  const idleMb = residentMb(k.proc.pid!);
-  await k.close();
-  return {
-    [`${c.name} start to kernel_info_reply (ms)`]: Math.round(median(starts)),
-    [`${c.name} start to first cell done (ms)`]: Math.round(median(firstCells)),
-    [`${c.name} trivial cell round trip (ms)`]: Number(median(cells).toFixed(1)),
-    [`${c.name} completion round trip (ms)`]: Number(median(completions).toFixed(1)),
-    [`${c.name} idle RSS after a lecture cell (MB)`]: idleMb,
-  };
 }
 
 export async function run(): Promise<Record<string, number | string>> {
@@ -99,10 +105,10 @@ export async function run(): Promise<Record<string, number | string>> {
     try {
       r = await measure(c, 3);
     } catch (e) {
-      // A yardstick that did not start or answer (tslab once hung while binding its sockets) is
+      // A yardstick that failed (tslab once never answered at start, after an error binding its sockets) is
       // reported and the others are still measured; nnlab's own failure fails the bench.
       if (c.name === "nnlab") throw e;
-      results[`${c.name}`] = `failed: ${(e as Error).message.split("\n")[0]}`;
+      results[`${c.name}`] = `failed: ${(e as Error).message}`;
       console.log(`${c.name.padEnd(48)} ${results[c.name]}`);
       continue;
     }

@@ -6,26 +6,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zmq from "zeromq";
 import { KernelDiedError, NnlabError } from "../errors";
+import { freePort } from "./ports";
 import { decode, encode, newHeader, type ConnectionInfo, type Content, type Message } from "../wire";
 
 export const CLI = path.resolve(__dirname, "..", "cli.js");
 
-/** A TCP port of 127.0.0.1 free when asked (another process may take it before it is bound). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 export async function writeConnectionFile(dir: string): Promise<{ file: string; info: ConnectionInfo }> {
   const [shell, iopub, stdin, control, hb] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
@@ -124,17 +113,20 @@ export class KernelClient {
     const client = new KernelClient(proc, info);
     if (connectionDir === "temp") client.ownConnectionDir = dir;
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new NnlabError(`the kernel (${[command, ...args].join(" ")}) did not answer kernel_info_request within ` +
-        `${timeoutMs / 1000} s, so it was stopped; kernel stderr:\n${client.stderr}`)), timeoutMs);
-    });
+    const late = new Promise<"late">((resolve) => { timer = setTimeout(() => resolve("late"), timeoutMs); });
+    let answered: unknown;
     try {
-      await Promise.race([client.whileAlive(client.connect(started)), late]);
+      answered = await Promise.race([client.whileAlive(client.connect(started)), late]);
     } catch (e) {
       await client.close();
       throw e;
     } finally {
       clearTimeout(timer);
+    }
+    if (answered === "late") {
+      await client.close(); // its last stderr lines arrive by then
+      throw new NnlabError(`the kernel did not answer kernel_info_request within ${timeoutMs / 1000} s, so it was stopped; ` +
+        `run it by hand to see why (${[command, ...args].join(" ")}); kernel stderr:\n${client.stderr}`);
     }
     return client;
   }

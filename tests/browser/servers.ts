@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CLI } from "../interop/jupyter";
-import { freePort } from "../../kernel/notebook/client";
+import { freePort } from "../../kernel/notebook/ports";
 
 export { freePort };
 
@@ -83,7 +83,10 @@ async function startOn(command: string, args: string[], env: NodeJS.ProcessEnv, 
   const child: ChildProcess = spawn(command, args, { env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   child.stderr!.on("data", (d: Buffer) => { log += d.toString(); });
-  const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // "close": its stderr has all of it (waited for only when it exited before it answered, since a
+  // kernel it started would hold the pipe open).
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const url = `http://127.0.0.1:${port}/`;
   const server: RunningServer = {
     url, token, log: () => log,
@@ -95,7 +98,7 @@ async function startOn(command: string, args: string[], env: NodeJS.ProcessEnv, 
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) {
-      await exited;
+      await closed;
       return { log };
     }
     const ok = await fetch(`${url}api/kernelspecs?token=${token}`).then((r) => r.ok, () => false);

@@ -117,6 +117,7 @@ test("a client that sent to a kernel already dead still lets its process exit (t
     const { KernelClient } = require(${JSON.stringify(client)});
     (async () => {
       const k = await KernelClient.start(undefined, undefined, "temp");
+      console.log("started");
       k.proc.kill("SIGKILL");
       await new Promise((resolve) => k.proc.once("exit", resolve));
       await k.startExecute("1 + 1");
@@ -125,13 +126,17 @@ test("a client that sent to a kernel already dead still lets its process exit (t
     })();`;
   const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout.on("data", (d: Buffer) => { output += d.toString(); });
+  let timer: NodeJS.Timeout | undefined;
+  child.stdout.on("data", (d: Buffer) => {
+    output += d.toString();
+    // From the kernel's start on, the rest takes well under a second.
+    if (!timer && output.includes("started")) timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  });
   child.stderr.on("data", (d: Buffer) => { output += d.toString(); });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
   const [code, signal] = await once(child, "exit") as [number | null, NodeJS.Signals | null];
   clearTimeout(timer);
   assert.deepEqual([code, signal], [0, null], `the process did not exit by itself:\n${output}`);
-  assert.equal(output.trim(), "closed");
+  assert.equal(output.trim(), "started\nclosed");
 });
 
 test("close() of a kernel that answers nothing (stopped) kills it after the grace period instead of waiting forever", { timeout: 60_000 }, async () => {
