@@ -6,19 +6,9 @@ the mean wall and CPU ms per step of that many steps (the first request of a net
 import json, sys, time
 import torch
 
-from lecture_nets import FullyConnectedNet as FC, Net
+from lecture_nets import FullyConnectedNet as FC, Net, stepper
 
 WARMUP = int(sys.argv[1]) if len(sys.argv) > 1 else 150
-
-
-def stepper(model):
-    crit = torch.nn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
-    x = torch.randn(64, 1, 28, 28); y = torch.randint(0, 10, (64,))
-    def step():
-        opt.zero_grad(); loss = crit(model(x), y); loss.backward(); opt.step(); loss.item()
-    for _ in range(WARMUP): step()
-    return step
 
 
 torch.manual_seed(0)
@@ -27,7 +17,7 @@ steppers = {}
 for line in sys.stdin:
     net, steps = line.split()
     if net not in steppers:
-        steppers[net] = stepper(Net() if net == "cnn" else FC())
+        steppers[net] = stepper(Net() if net == "cnn" else FC(), WARMUP)
     step = steppers[net]
     t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(int(steps)): step()

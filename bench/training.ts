@@ -9,6 +9,9 @@ import readline from "node:readline";
 import { torch, nn, optim } from "../lib/index";
 import { datasets, transforms, DataLoader } from "../lib/data";
 import { Net, FullyConnectedNet, lectureTraining } from "../lib/train";
+import type { Module } from "../lib/nn/module";
+import { stepper, timeSteps } from "./step";
+import { median } from "./util";
 
 type NetName = "cnn" | "fc";
 interface EpochResult {
@@ -21,6 +24,8 @@ interface EpochResult {
   accuracy: number;
   peak_rss_mb: number;
   threads: number;
+  /** On the last epoch's line: ms of one training step on a fixed batch, timed in the same process right after the epochs. */
+  step_ms?: number;
 }
 
 const PYTHON = "/usr/bin/python3";
@@ -47,10 +52,20 @@ async function child(net: NetName, epochs: number): Promise<void> {
     const t2 = performance.now();
     const cpu = process.cpuUsage(c0);
     const result: EpochResult = { net, epoch: epoch + 1, train_s: (t1 - t0) / 1000, test_s: (t2 - t1) / 1000, cpu_s: (cpu.user + cpu.system) / 1e6, accuracy,
-      peak_rss_mb: process.resourceUsage().maxRSS / 1024, threads: info.threads };
+      peak_rss_mb: process.resourceUsage().maxRSS / 1024, threads: info.threads, ...(epoch === epochs - 1 ? { step_ms: ownStepMs(model) } : {}) };
     console.log(JSON.stringify(result));
   }
   process.exit(0); // the wasm worker threads would keep the process alive
+}
+
+/**
+ * Median ms per training step of `model` on a fixed batch over 7 runs of 30 steps, in this process
+ * (after 30 warm-up steps): the step beside this process's own epochs, as pytorch_train.py times its own.
+ */
+function ownStepMs(model: Module): number {
+  const step = stepper(model);
+  for (let i = 0; i < 30; i++) step();
+  return median(Array.from({ length: 7 }, () => timeSteps(step, 30).wall));
 }
 
 /** Runs a command, echoing its stderr lines with a prefix, and returns its JSON stdout lines. */
@@ -104,6 +119,14 @@ export async function run(): Promise<Record<string, number | string>> {
     const epochS = (rs: EpochResult[]): number => rs.reduce((a, r) => a + r.train_s + r.test_s, 0) / rs.length;
     const cpuS = (rs: EpochResult[]): number => rs.reduce((a, r) => a + r.cpu_s, 0) / rs.length;
     results[`${net} epoch ratio`] = epochS(ours) / epochS(theirs);
+    // The epoch over the step each side timed in its own training process, right after its epochs:
+    // per-batch costs the step does not have, without the step suite's PyTorch run (another
+    // minute, another load) in the figure.
+    const [ourStep, theirStep] = [ours[ours.length - 1].step_ms, theirs[theirs.length - 1].step_ms];
+    if (ourStep !== undefined && theirStep !== undefined) {
+      results[`${net} own-step ratio`] = ourStep / theirStep;
+      results[`${net} epoch over own step, nnlab / pytorch`] = (epochS(ours) / ourStep) / (epochS(theirs) / theirStep);
+    }
     results[`${net} epoch cpu ratio`] = cpuS(ours) / cpuS(theirs);
   }
   if (!torchThere) results["pytorch"] = `not measured: ${PYTHON} cannot import torch (apt-get install python3-torch)`;
