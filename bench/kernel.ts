@@ -55,6 +55,17 @@ function residentMb(pid: number): number {
   return Math.round(Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024);
 }
 
+/** How long a kernel may take to answer one request before its measurement fails (instead of hanging the bench). */
+const ANSWER_MS = 60_000;
+
+function answered<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to ${what} within ${ANSWER_MS / 1000} s`)), ANSWER_MS);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
 async function measure(c: Contender, rounds: number): Promise<Record<string, number>> {
   const starts: number[] = [];
   const firstCells: number[] = [];
@@ -64,7 +75,7 @@ async function measure(c: Contender, rounds: number): Promise<Record<string, num
       const t = performance.now();
       kernel = await KernelClient.start(undefined, c.argv);
       starts.push(kernel.firstReplyMs);
-      await kernel.execute("1 + 1");
+      await answered(kernel.execute("1 + 1"), "the first cell");
       firstCells.push(performance.now() - t);
       if (i < rounds - 1) {
         await kernel.close();
@@ -75,10 +86,10 @@ async function measure(c: Contender, rounds: number): Promise<Record<string, num
     const cells: number[] = [];
     const completions: number[] = [];
     for (let i = 0; i < 15; i++) {
-      cells.push(await timed(() => k.execute("1 + 1")));
-      completions.push(await timed(() => k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length })));
+      cells.push(await timed(() => answered(k.execute("1 + 1"), "a trivial cell")));
+      completions.push(await timed(() => answered(k.request("shell", "complete_request", { code: c.completion.code, cursor_pos: c.completion.code.length }), "a complete_request")));
     }
-    await k.execute(c.lectureCell);
+    await answered(k.execute(c.lectureCell), "the lecture cell");
     // Idle: a moment for the workers to settle, as a student's kernel sits between cells.
     await new Promise((r) => setTimeout(r, 2000));
     const idleMb = residentMb(k.proc.pid!);
@@ -105,7 +116,7 @@ export async function run(): Promise<Record<string, number | string>> {
     try {
       r = await measure(c, 3);
     } catch (e) {
-      // A yardstick that failed (tslab once never answered at start, after an error binding its sockets) is
+      // A yardstick that failed or stopped answering (tslab once never answered at start, after an error binding its sockets) is
       // reported and the others are still measured; nnlab's own failure fails the bench.
       if (c.name === "nnlab") throw e;
       results[`${c.name}`] = `failed: ${(e as Error).message}`;
