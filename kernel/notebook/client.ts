@@ -15,7 +15,6 @@ import { decode, encode, newHeader, type ConnectionInfo, type Content, type Mess
 
 export const CLI = path.resolve(__dirname, "..", "cli.js");
 
-
 export async function writeConnectionFile(dir: string): Promise<{ file: string; info: ConnectionInfo }> {
   const [shell, iopub, stdin, control, hb] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const info: ConnectionInfo = {
